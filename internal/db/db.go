@@ -1,0 +1,248 @@
+// Package db opens the database (SQLite by default, PostgreSQL by URL),
+// applies the embedded migrations and runs one transaction per use case.
+//
+// Engine differences live in this package: placeholders are written as ?
+// everywhere and rebound to $n for PostgreSQL; ids come back with RETURNING
+// on both engines; timestamps and civil dates are stored as fixed-width TEXT
+// (UTC, "2006-01-02T15:04:05.000000Z") so that ordering and comparison are
+// the same on both engines.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite" (pure Go)
+)
+
+// Engine names the database engine.
+type Engine string
+
+// Supported engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// TimeFormat is how instants are stored: UTC, fixed width, sortable as text.
+const TimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// FormatTime renders t for storage.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// ParseTime reads a stored instant; the empty string is the zero time.
+func ParseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(TimeFormat, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}
+
+// DB is an open database: a writer pool and a reader pool. On SQLite the
+// writer is a single connection (one writer at a time, BEGIN IMMEDIATE) and
+// readers are a separate pool; on PostgreSQL both are the same pool.
+type DB struct {
+	Engine Engine
+	W      *sql.DB
+	R      *sql.DB
+	Now    func() time.Time
+	dsn    string
+}
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL,
+// or a SQLite file path (optionally prefixed with sqlite: or file:).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	d := &DB{Now: time.Now, dsn: dsn}
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		d.Engine = Postgres
+		p, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		p.SetMaxOpenConns(24)
+		p.SetMaxIdleConns(24)
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		d.W, d.R = p, p
+	default:
+		d.Engine = SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+		if path == "" {
+			return nil, errors.New("empty SQLite path")
+		}
+		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		w.SetConnMaxIdleTime(0)
+		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+		r.SetConnMaxIdleTime(0)
+		d.W, d.R = w, r
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.W.PingContext(pctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", d.Engine, err)
+	}
+	return d, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.W.Close()
+	if d.R != d.W {
+		if e := d.R.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Ping checks that the database answers (used by /healthz).
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.W.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return d.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Rebind turns ? placeholders into $1, $2 … for PostgreSQL. Question marks
+// inside single-quoted literals are left alone.
+func (d *DB) Rebind(q string) string { return rebind(d.Engine, q) }
+
+func rebind(e Engine, q string) string {
+	if e != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n, inStr := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Tx is one use case's transaction. It carries the instant the use case runs
+// at, so that every row it writes agrees on the time and tests can fix it.
+type Tx struct {
+	tx     *sql.Tx
+	Engine Engine
+	Now    time.Time
+}
+
+// Update runs fn in a read-write transaction, committing if fn returns nil.
+func (d *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.run(ctx, d.W, false, fn)
+}
+
+// View runs fn in a read-only transaction on the reader pool.
+func (d *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.run(ctx, d.R, true, fn)
+}
+
+func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *Tx) error) (err error) {
+	opts := &sql.TxOptions{ReadOnly: readOnly && d.Engine == Postgres}
+	stx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: stx, Engine: d.Engine, Now: d.Now().UTC()}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = stx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// NowText is the transaction's instant in storage form.
+func (tx *Tx) NowText() string { return FormatTime(tx.Now) }
+
+// Exec runs a statement.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, rebind(tx.Engine, q), args...)
+}
+
+// Query runs a query.
+func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, rebind(tx.Engine, q), args...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, rebind(tx.Engine, q), args...)
+}
+
+// Insert runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) Insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.tx.QueryRowContext(ctx, rebind(tx.Engine, q+" RETURNING id"), args...).Scan(&id)
+	return id, err
+}
+
+// Prepare prepares a statement for repeated use inside the transaction.
+func (tx *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	return tx.tx.PrepareContext(ctx, rebind(tx.Engine, q))
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// In returns "?, ?, ?" for n placeholders.
+func In(n int) string {
+	if n <= 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
