@@ -1,0 +1,414 @@
+package org
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/audit"
+	"chuangzheng/internal/civil"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/idcard"
+)
+
+const memberCols = `m.id, m.unit_id, m.name, m.gender, m.id_number, m.ethnicity, m.birth_date, m.education, m.category,
+	m.joined_date, m.confirmed_date, m.retired, m.no_post, m.post, m.phone, m.status, m.remarks, m.oral, m.version, m.updated_at`
+
+func memberDest(m *Member) []any {
+	return []any{&m.ID, &m.UnitID, &m.Name, &m.Gender, &m.IDNumber, &m.Ethnicity, &m.BirthDate, &m.Education, &m.Category,
+		&m.JoinedDate, &m.ConfirmedDate, &m.Retired, &m.NoPost, &m.Post, &m.Phone, &m.Status, &m.Remarks, &m.Oral, &m.Version, &m.UpdatedAt}
+}
+
+// MemberFilter selects members for the roster.
+type MemberFilter struct {
+	UnitID   int64  // the unit and everything below it; 0 = everything the actor may read
+	Q        string // part of the name, or (for writers) of the ID number or phone
+	Category string // 正式 / 预备
+	Retired  string // "yes" / "no" / ""
+	NoPost   string // "yes" / "no" / ""
+	Oral     string // "yes" / "no" / ""
+	Page     int    // from 1
+	PerPage  int    // default 50, at most 500
+}
+
+// MemberPage is one page of the roster with the total count.
+type MemberPage struct {
+	Members []Member `json:"members"`
+	Total   int      `json:"total"`
+	Page    int      `json:"page"`
+	PerPage int      `json:"per_page"`
+}
+
+func yesNo(col, v string, where *[]string) {
+	switch v {
+	case "yes":
+		*where = append(*where, col+" = TRUE")
+	case "no":
+		*where = append(*where, col+" = FALSE")
+	}
+}
+
+// Members lists the roster the actor may read, filtered and paginated.
+// A member without any reach sees only themself.
+func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (MemberPage, error) {
+	if f.PerPage <= 0 {
+		f.PerPage = 50
+	}
+	if f.PerPage > 500 {
+		f.PerPage = 500
+	}
+	if f.Page <= 0 {
+		f.Page = 1
+	}
+	out := MemberPage{Page: f.Page, PerPage: f.PerPage, Members: []Member{}}
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		var where []string
+		var args []any
+		paths, all := a.ReadPaths()
+		if !all {
+			var or []string
+			for _, p := range paths {
+				or = append(or, "u.path LIKE ?")
+				args = append(args, p+"%")
+			}
+			if a.MemberID != 0 {
+				or = append(or, "m.id = ?")
+				args = append(args, a.MemberID)
+			}
+			if len(or) == 0 {
+				return nil
+			}
+			where = append(where, "("+strings.Join(or, " OR ")+")")
+		}
+		if f.UnitID != 0 {
+			u, err := getUnit(ctx, tx, f.UnitID)
+			if err != nil {
+				return err
+			}
+			where = append(where, "u.path LIKE ?")
+			args = append(args, u.Path+"%")
+		}
+		if q := strings.TrimSpace(f.Q); q != "" {
+			if utf8.RuneCountInString(q) > 40 {
+				q = string([]rune(q)[:40])
+			}
+			like := "%" + escapeLike(q) + "%"
+			where = append(where, `(m.name LIKE ? ESCAPE '\' OR m.post LIKE ? ESCAPE '\' OR m.id_number LIKE ? ESCAPE '\' OR m.phone LIKE ? ESCAPE '\')`)
+			args = append(args, like, like, escapeLike(q)+"%", escapeLike(q)+"%")
+		}
+		if f.Category != "" {
+			where = append(where, "m.category = ?")
+			args = append(args, f.Category)
+		}
+		yesNo("m.retired", f.Retired, &where)
+		yesNo("m.no_post", f.NoPost, &where)
+		yesNo("m.oral", f.Oral, &where)
+		q := `SELECT ` + memberCols + `, COALESCE(us.username, ''), COUNT(*) OVER()
+			FROM members m JOIN units u ON u.id = m.unit_id LEFT JOIN users us ON us.member_id = m.id`
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
+		}
+		q += ` ORDER BY u.path, m.id LIMIT ? OFFSET ?`
+		args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m Member
+			if err := rows.Scan(append(memberDest(&m), &m.Username, &out.Total)...); err != nil {
+				return err
+			}
+			out.Members = append(out.Members, m)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(out.Members) > 0 {
+			units, err := loadUnits(ctx, tx)
+			if err != nil {
+				return err
+			}
+			t := BuildTree(units)
+			for i := range out.Members {
+				s.decorate(a, t, &out.Members[i])
+			}
+		}
+		return nil
+	})
+	return out, apperr.Wrap(err, "list members")
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// decorate fills unit, branch and group names, and hides what the actor may
+// not see: private fields for readers outside the member's unit, usernames
+// for all but those who manage the unit.
+func (s *Service) decorate(a *Actor, t *Tree, m *Member) {
+	u := t.ByID[m.UnitID]
+	m.UnitName = u.Name
+	b := t.BranchOf(m.UnitID)
+	m.BranchID, m.BranchName = b.ID, b.Name
+	if u.Type == Group {
+		m.GroupName = u.Name
+	}
+	if !a.CanSeeUsernames(u) && m.ID != a.MemberID {
+		m.Username = ""
+	}
+	if !a.CanRead(u) && m.ID != a.MemberID {
+		m.Private()
+	}
+}
+
+// Member returns one member the actor may read.
+func (s *Service) Member(ctx context.Context, a *Actor, id int64) (Member, error) {
+	var m Member
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		var err error
+		m, err = getMember(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		units, err := loadUnits(ctx, tx)
+		if err != nil {
+			return err
+		}
+		t := BuildTree(units)
+		if !a.CanRead(t.ByID[m.UnitID]) && m.ID != a.MemberID {
+			return apperr.Deny()
+		}
+		_ = tx.QueryRow(ctx, `SELECT username FROM users WHERE member_id = ?`, id).Scan(&m.Username)
+		s.decorate(a, t, &m)
+		return nil
+	})
+	return m, apperr.Wrap(err, "get member")
+}
+
+func getMember(ctx context.Context, tx *db.Tx, id int64) (Member, error) {
+	var m Member
+	err := tx.QueryRow(ctx, `SELECT `+memberCols+` FROM members m WHERE m.id = ?`, id).Scan(memberDest(&m)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, apperr.NotFoundf("党员", "Member")
+	}
+	return m, err
+}
+
+var (
+	mobileRe   = regexp.MustCompile(`^1[3-9]\d{9}$`)
+	landlineRe = regexp.MustCompile(`^0\d{2,3}-?\d{7,8}(-\d{1,6})?$`)
+)
+
+// ValidPhone reports whether s is a mainland mobile or landline number (or empty).
+func ValidPhone(s string) bool {
+	return s == "" || mobileRe.MatchString(s) || landlineRe.MatchString(s)
+}
+
+// Normalize trims the text fields and fills what the ID number tells.
+func (m *Member) Normalize() {
+	for _, p := range []*string{&m.Name, &m.Gender, &m.IDNumber, &m.Ethnicity, &m.Education, &m.Category, &m.Post, &m.Phone, &m.Status, &m.Remarks} {
+		*p = strings.TrimSpace(*p)
+	}
+	m.IDNumber = strings.ToUpper(m.IDNumber)
+	m.Category = strings.TrimSuffix(m.Category, "党员")
+	if m.Category == "" {
+		m.Category = Full
+	}
+	if m.Status == "" {
+		m.Status = "正常"
+	}
+}
+
+// Validate checks a member's fields and returns every problem found, keyed by field.
+func (m *Member) Validate() apperr.FieldErrors {
+	fe := apperr.FieldErrors{}
+	n := utf8.RuneCountInString(m.Name)
+	switch {
+	case n == 0:
+		fe["name"] = apperr.Field("name", "请填写姓名", "Enter the name")
+	case n > 30:
+		fe["name"] = apperr.Field("name", "姓名不能超过 30 个字", "The name may have at most 30 characters")
+	}
+	info, err := idcard.Validate(m.IDNumber)
+	if err != nil {
+		var ie *idcard.Error
+		if errors.As(err, &ie) {
+			fe["id_number"] = apperr.Field("id_number", "公民身份号码有误："+ie.Msg, "ID number: "+ie.MsgEn)
+		} else {
+			fe["id_number"] = apperr.Field("id_number", "公民身份号码有误", "Invalid ID number")
+		}
+	} else {
+		m.IDNumber = info.Number
+		if m.Gender == "" {
+			m.Gender = info.Gender
+		}
+		if m.BirthDate.IsZero() {
+			m.BirthDate = info.Birth
+		} else if m.BirthDate.Y != info.Birth.Y || m.BirthDate.M != info.Birth.M {
+			fe["birth_date"] = apperr.Field("birth_date", "出生日期与公民身份号码不符（号码中为 "+info.Birth.Chinese()+"）",
+				"The birth date does not match the ID number ("+info.Birth.String()+")")
+		}
+		if m.Gender != info.Gender && m.Gender != "" {
+			fe["gender"] = apperr.Field("gender", "性别与公民身份号码不符（号码中为"+info.Gender+"）", "The gender does not match the ID number")
+		}
+	}
+	if m.Gender != "男" && m.Gender != "女" && fe["gender"] == nil {
+		fe["gender"] = apperr.Field("gender", "性别应为“男”或“女”", "Gender must be 男 or 女")
+	}
+	if m.Category != Full && m.Category != Probationary {
+		fe["category"] = apperr.Field("category", "人员类别应为“正式”或“预备”", "Category must be 正式 (full) or 预备 (probationary)")
+	}
+	if !m.JoinedDate.IsZero() && !m.ConfirmedDate.IsZero() && m.ConfirmedDate.Before(m.JoinedDate) {
+		fe["confirmed_date"] = apperr.Field("confirmed_date", "转正日期不能早于入党日期", "The confirmation date cannot be before the joining date")
+	}
+	if m.Category == Probationary && !m.ConfirmedDate.IsZero() {
+		fe["confirmed_date"] = apperr.Field("confirmed_date", "预备党员尚未转正，转正日期应为空", "A probationary member has no confirmation date yet")
+	}
+	if !m.JoinedDate.IsZero() && !m.BirthDate.IsZero() && m.JoinedDate.Before(m.BirthDate.AddYears(18)) {
+		fe["joined_date"] = apperr.Field("joined_date", "入党时应已年满 18 周岁，请核对入党日期", "A member must be at least 18 when joining; check the date")
+	}
+	if !m.JoinedDate.IsZero() && m.JoinedDate.After(civil.Today()) {
+		fe["joined_date"] = apperr.Field("joined_date", "入党日期不能晚于今天", "The joining date cannot be in the future")
+	}
+	if !ValidPhone(m.Phone) {
+		fe["phone"] = apperr.Field("phone", "联系电话应为 11 位手机号或带区号的固定电话，如 13807330000 或 0731-28888888", "Phone must be an 11-digit mobile or a landline with area code")
+	}
+	valid := false
+	for _, st := range Statuses {
+		valid = valid || st == m.Status
+	}
+	if !valid {
+		fe["status"] = apperr.Field("status", "党籍状态应为："+strings.Join(Statuses, "、"), "Status must be one of "+strings.Join(Statuses, ", "))
+	}
+	for _, f := range []struct {
+		key, zh string
+		v       string
+		max     int
+	}{{"ethnicity", "民族", m.Ethnicity, 20}, {"education", "学历", m.Education, 30}, {"post", "工作岗位/职务", m.Post, 100}, {"remarks", "备注", m.Remarks, 500}} {
+		if utf8.RuneCountInString(f.v) > f.max {
+			fe[f.key] = apperr.Field(f.key, f.zh+"过长（最多 "+strconv.Itoa(f.max)+" 个字）", "Too long")
+		}
+	}
+	return fe
+}
+
+// memberUnit checks that unitID can hold members and the actor may write it.
+func memberUnit(ctx context.Context, tx *db.Tx, a *Actor, unitID int64) (Unit, error) {
+	u, err := getUnit(ctx, tx, unitID)
+	if err != nil {
+		return u, apperr.Field("unit_id", "请选择所在支部或党小组", "Choose the branch or party group")
+	}
+	if !a.CanWrite(u) {
+		return u, apperr.Deny()
+	}
+	if u.Type != Branch && u.Type != Group {
+		return u, apperr.Field("unit_id", "党员应编入党支部或党小组，「"+u.Name+"」是"+string(u.Type), "Members belong to a branch or party group")
+	}
+	if u.Closed() {
+		return u, apperr.Field("unit_id", "「"+u.Name+"」已撤销", "That unit is closed")
+	}
+	return u, nil
+}
+
+func duplicateID(ctx context.Context, tx *db.Tx, idNumber string, selfID int64) error {
+	var name, unit string
+	err := tx.QueryRow(ctx, `SELECT m.name, u.name FROM members m JOIN units u ON u.id = m.unit_id WHERE m.id_number = ? AND m.id <> ?`, idNumber, selfID).Scan(&name, &unit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return &apperr.Error{Code: apperr.Conflict, Field: "id_number",
+		Msg: "该公民身份号码已登记为" + unit + "的" + name, MsgEn: "This ID number is already on the roster (" + unit + ")"}
+}
+
+// CreateMember adds a member to a branch or group.
+func (s *Service) CreateMember(ctx context.Context, a *Actor, m Member) (Member, error) {
+	m.Normalize()
+	if err := m.Validate().Err(); err != nil {
+		return m, err
+	}
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		if _, err := memberUnit(ctx, tx, a, m.UnitID); err != nil {
+			return err
+		}
+		if err := duplicateID(ctx, tx, m.IDNumber, 0); err != nil {
+			return err
+		}
+		id, err := insertMember(ctx, tx, &m)
+		if err != nil {
+			return err
+		}
+		m.ID = id
+		return audit.Record(ctx, tx, who(a), "member.create", "member", id, nil, m)
+	})
+	return m, apperr.Wrap(err, "create member")
+}
+
+func insertMember(ctx context.Context, tx *db.Tx, m *Member) (int64, error) {
+	m.Version, m.UpdatedAt = 1, tx.NowText()
+	return tx.Insert(ctx, `INSERT INTO members (unit_id, name, gender, id_number, ethnicity, birth_date, education, category, joined_date,
+		confirmed_date, retired, no_post, post, phone, status, remarks, oral, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		m.UnitID, m.Name, m.Gender, m.IDNumber, m.Ethnicity, m.BirthDate.String(), m.Education, m.Category, m.JoinedDate.String(),
+		m.ConfirmedDate.String(), m.Retired, m.NoPost, m.Post, m.Phone, m.Status, m.Remarks, m.Oral, tx.NowText(), tx.NowText())
+}
+
+func updateMember(ctx context.Context, tx *db.Tx, m *Member) (int64, error) {
+	res, err := tx.Exec(ctx, `UPDATE members SET unit_id = ?, name = ?, gender = ?, id_number = ?, ethnicity = ?, birth_date = ?, education = ?,
+		category = ?, joined_date = ?, confirmed_date = ?, retired = ?, no_post = ?, post = ?, phone = ?, status = ?, remarks = ?, oral = ?,
+		version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		m.UnitID, m.Name, m.Gender, m.IDNumber, m.Ethnicity, m.BirthDate.String(), m.Education, m.Category, m.JoinedDate.String(),
+		m.ConfirmedDate.String(), m.Retired, m.NoPost, m.Post, m.Phone, m.Status, m.Remarks, m.Oral, tx.NowText(), m.ID, m.Version)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// UpdateMember saves a member's changed fields. m.Version must be the
+// version the user edited: if someone saved in between, the save is refused.
+// Moving a member to another branch needs write access to both.
+func (s *Service) UpdateMember(ctx context.Context, a *Actor, m Member) (Member, error) {
+	m.Normalize()
+	if err := m.Validate().Err(); err != nil {
+		return m, err
+	}
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		old, err := getMember(ctx, tx, m.ID)
+		if err != nil {
+			return err
+		}
+		oldUnit, err := getUnit(ctx, tx, old.UnitID)
+		if err != nil {
+			return err
+		}
+		if !a.CanWrite(oldUnit) {
+			return apperr.Deny()
+		}
+		if _, err := memberUnit(ctx, tx, a, m.UnitID); err != nil {
+			return err
+		}
+		if err := duplicateID(ctx, tx, m.IDNumber, m.ID); err != nil {
+			return err
+		}
+		n, err := updateMember(ctx, tx, &m)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.New(apperr.Conflict, "这条记录已被他人修改，请刷新后重新编辑", "Someone else changed this record; reload and edit again")
+		}
+		m.Version, m.UpdatedAt = old.Version+1, tx.NowText()
+		return audit.Record(ctx, tx, who(a), "member.update", "member", m.ID, old, m)
+	})
+	return m, apperr.Wrap(err, "update member")
+}
