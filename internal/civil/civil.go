@@ -377,6 +377,9 @@ func Parse(s string) (Date, error) {
 		parts = append(parts, cur.String())
 	}
 	trailing := sep.String()
+	if len(parts) >= 2 && len(parts) <= 3 && len(parts[0]) == 2 {
+		return Date{}, shortYear(in)
+	}
 	if len(parts) < 2 || len(parts) > 3 || len(parts[0]) != 4 {
 		return Date{}, unrecognised(in)
 	}
@@ -447,7 +450,10 @@ func parseNumber(in, t string) (Date, error) {
 			}
 		}
 	}
-	_ = frac
+	// "85.07" is a year written with two digits, not serial 85 (1900-03-25).
+	if hasDot && len(intPart) <= 2 && strings.Trim(frac, "0") != "" {
+		return Date{}, shortYear(in)
+	}
 	if len(intPart) > 7 {
 		return Date{}, unrecognised(in)
 	}
@@ -524,6 +530,12 @@ func unrecognised(in string) *ParseError {
 	return perr(in,
 		fmt.Sprintf("“%s”不是可识别的日期", in),
 		fmt.Sprintf("%q is not a recognisable date", in))
+}
+
+func shortYear(in string) *ParseError {
+	return perr(in,
+		fmt.Sprintf("“%s”不是可识别的日期（年份应写全4位，如 1985.07）", in),
+		fmt.Sprintf("%q is not a recognisable date (write the year with 4 digits, e.g. 1985.07)", in))
 }
 
 func isNumber(t string) bool {

@@ -337,20 +337,27 @@ func (s *Service) CreateMember(ctx context.Context, a *Actor, m Member) (Member,
 		return m, err
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		if _, err := memberUnit(ctx, tx, a, m.UnitID); err != nil {
-			return err
-		}
-		if err := duplicateID(ctx, tx, m.IDNumber, 0); err != nil {
-			return err
-		}
-		id, err := insertMember(ctx, tx, &m)
-		if err != nil {
-			return err
-		}
-		m.ID = id
-		return audit.Record(ctx, tx, who(a), "member.create", "member", id, nil, m)
+		var err error
+		m, err = CreateMemberTx(ctx, tx, a, m)
+		return err
 	})
 	return m, apperr.Wrap(err, "create member")
+}
+
+// CreateMemberTx adds a validated member inside the caller's transaction.
+func CreateMemberTx(ctx context.Context, tx *db.Tx, a *Actor, m Member) (Member, error) {
+	if _, err := memberUnit(ctx, tx, a, m.UnitID); err != nil {
+		return m, err
+	}
+	if err := duplicateID(ctx, tx, m.IDNumber, 0); err != nil {
+		return m, err
+	}
+	id, err := insertMember(ctx, tx, &m)
+	if err != nil {
+		return m, err
+	}
+	m.ID = id
+	return m, audit.Record(ctx, tx, who(a), "member.create", "member", id, nil, m)
 }
 
 func insertMember(ctx context.Context, tx *db.Tx, m *Member) (int64, error) {

@@ -113,6 +113,11 @@ func (s *Service) GrantRole(ctx context.Context, a *Actor, userID int64, role Ro
 	return apperr.Wrap(err, "grant role")
 }
 
+// GrantRoleTx grants a role inside the caller's transaction.
+func GrantRoleTx(ctx context.Context, tx *db.Tx, a *Actor, userID int64, role Role, unitID int64) error {
+	return grantTx(ctx, tx, a, userID, role, unitID)
+}
+
 func grantTx(ctx context.Context, tx *db.Tx, a *Actor, userID int64, role Role, unitID int64) error {
 	if role == RoleAdmin || unitID == 0 {
 		if !a.IsAdmin() || role != RoleAdmin {
@@ -216,6 +221,17 @@ func (s *Service) Liaisons(ctx context.Context, a *Actor, unitID int64) ([]Liais
 func (s *Service) AssignLiaison(ctx context.Context, a *Actor, memberID, unitID int64, title, startedOn string) (Liaison, error) {
 	var l Liaison
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		var err error
+		l, err = AssignLiaisonTx(ctx, tx, a, memberID, unitID, title, startedOn)
+		return err
+	})
+	return l, apperr.Wrap(err, "assign liaison")
+}
+
+// AssignLiaisonTx assigns a liaison inside the caller's transaction.
+func AssignLiaisonTx(ctx context.Context, tx *db.Tx, a *Actor, memberID, unitID int64, title, startedOn string) (Liaison, error) {
+	var l Liaison
+	err := func() error {
 		u, err := getUnit(ctx, tx, unitID)
 		if err != nil {
 			return err
@@ -234,8 +250,8 @@ func (s *Service) AssignLiaison(ctx context.Context, a *Actor, memberID, unitID 
 		}
 		l = Liaison{ID: id, MemberID: memberID, Leader: m.Name, Title: title, UnitID: unitID, UnitName: u.Name, StartedOn: startedOn}
 		return audit.Record(ctx, tx, who(a), "liaison.assign", "liaison", id, nil, l)
-	})
-	return l, apperr.Wrap(err, "assign liaison")
+	}()
+	return l, err
 }
 
 // EndLiaison ends an assignment on a date, keeping it in the history.

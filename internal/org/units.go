@@ -185,6 +185,19 @@ func (s *Service) CreateUnit(ctx context.Context, a *Actor, in UnitInput) (Unit,
 	}
 	var out Unit
 	err = s.DB.Update(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = CreateUnitTx(ctx, tx, a, UnitInput{ParentID: in.ParentID, Name: name, Type: in.Type, SortOrder: in.SortOrder})
+		return err
+	})
+	return out, apperr.Wrap(err, "create unit")
+}
+
+// CreateUnitTx creates a unit inside the caller's transaction (the demo
+// loader and imports build many units in one transaction).
+func CreateUnitTx(ctx context.Context, tx *db.Tx, a *Actor, in UnitInput) (Unit, error) {
+	var out Unit
+	name := in.Name
+	err := func() error {
 		parentPath, depth := "/", 0
 		if in.ParentID != 0 {
 			p, err := getUnit(ctx, tx, in.ParentID)
@@ -221,8 +234,8 @@ func (s *Service) CreateUnit(ctx context.Context, a *Actor, in UnitInput) (Unit,
 			return err
 		}
 		return audit.Record(ctx, tx, who(a), "unit.create", "unit", id, nil, out)
-	})
-	return out, apperr.Wrap(err, "create unit")
+	}()
+	return out, err
 }
 
 func nullID(id int64) any {
@@ -402,4 +415,36 @@ func (s *Service) History(ctx context.Context, a *Actor, id int64) ([]HistoryEnt
 		return rows.Err()
 	})
 	return out, apperr.Wrap(err, "unit history")
+}
+
+// Count is a unit's own member counts (not including units below it).
+type Count struct {
+	Members, Retired, Probationary, Oral int
+}
+
+// Counts returns member counts per unit for the units the actor may read.
+func (s *Service) Counts(ctx context.Context, a *Actor) (map[int64]Count, error) {
+	out := map[int64]Count{}
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT m.unit_id, u.path, COUNT(*),
+			SUM(CASE WHEN m.retired THEN 1 ELSE 0 END), SUM(CASE WHEN m.category = '预备' THEN 1 ELSE 0 END), SUM(CASE WHEN m.oral THEN 1 ELSE 0 END)
+			FROM members m JOIN units u ON u.id = m.unit_id GROUP BY m.unit_id, u.path`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var path string
+			var c Count
+			if err := rows.Scan(&id, &path, &c.Members, &c.Retired, &c.Probationary, &c.Oral); err != nil {
+				return err
+			}
+			if a.CanRead(Unit{ID: id, Path: path}) {
+				out[id] = c
+			}
+		}
+		return rows.Err()
+	})
+	return out, apperr.Wrap(err, "count members")
 }

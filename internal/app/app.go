@@ -1,0 +1,511 @@
+// Package app wires 创争 together: it parses the command line and the
+// environment, opens the database, builds the services and runs a command.
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"chuangzheng/internal/account"
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/audit"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/demo"
+	"chuangzheng/internal/org"
+	"chuangzheng/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X chuangzheng/internal/app.Version=…".
+var Version = "dev"
+
+const usage = `创争 chuangzheng — 创先争优活动管理系统
+
+用法 Usage:
+  chuangzheng serve [--addr 127.0.0.1:8080] [--db PATH|postgres://…] [--demo] [--demo-password PW]
+  chuangzheng migrate [--db …]
+  chuangzheng user add USERNAME --name 姓名 [--phone 手机号] [--password PW] [--role ROLE --org UNIT]
+  chuangzheng user passwd USERNAME [--password PW]      (重置密码，下次登录须修改)
+  chuangzheng user disable USERNAME [--enable]
+  chuangzheng import members FILE --org UNIT [--as USERNAME]
+  chuangzheng export members --org UNIT -o FILE.xlsx
+  chuangzheng audit verify
+  chuangzheng version
+
+Every flag also reads an environment variable: --db CHUANGZHENG_DB, --addr CHUANGZHENG_ADDR,
+--demo CHUANGZHENG_DEMO, --demo-password CHUANGZHENG_DEMO_PASSWORD, --secure-cookies
+CHUANGZHENG_SECURE_COOKIES, --trust-proxy CHUANGZHENG_TRUST_PROXY, --log-level CHUANGZHENG_LOG_LEVEL.
+UNIT is a unit's id or its exact name. ROLE is admin, office, leader, secretary, committee or member.
+`
+
+// Config is everything the commands can be told.
+type Config struct {
+	Addr          string
+	DB            string
+	Demo          bool
+	DemoPassword  string
+	SecureCookies bool
+	TrustProxy    bool
+	LogLevel      string
+}
+
+// env holds the process environment as Run was given it.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+	stdin  io.Reader
+}
+
+// Run runs the command in args (args[0] is the program name).
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdout: stdout, stderr: stderr, stdin: stdin}
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return e.serve(ctx, rest)
+	case "migrate":
+		return e.migrate(ctx, rest)
+	case "user":
+		return e.user(ctx, rest)
+	case "import":
+		return e.importMembers(ctx, rest)
+	case "export":
+		return e.exportMembers(ctx, rest)
+	case "audit":
+		return e.auditVerify(ctx, rest)
+	case "version":
+		fmt.Fprintln(stdout, "chuangzheng", Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// flags makes a flag set whose defaults come from the environment.
+func (e env) flags(name string, cfg *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { fmt.Fprint(e.stderr, usage) }
+	str := func(key, def string) string {
+		if v := e.getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	boolean := func(key string) bool {
+		b, _ := strconv.ParseBool(e.getenv(key))
+		return b
+	}
+	fs.StringVar(&cfg.DB, "db", str("CHUANGZHENG_DB", "chuangzheng.db"), "SQLite file or postgres:// URL")
+	fs.StringVar(&cfg.LogLevel, "log-level", str("CHUANGZHENG_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if name == "serve" {
+		fs.StringVar(&cfg.Addr, "addr", str("CHUANGZHENG_ADDR", "127.0.0.1:8080"), "listen address")
+		fs.BoolVar(&cfg.Demo, "demo", boolean("CHUANGZHENG_DEMO"), "load the demo bureau if absent")
+		fs.StringVar(&cfg.DemoPassword, "demo-password", str("CHUANGZHENG_DEMO_PASSWORD", "demo"), "password of the demo accounts")
+		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", boolean("CHUANGZHENG_SECURE_COOKIES"), "mark cookies Secure (behind TLS)")
+		fs.BoolVar(&cfg.TrustProxy, "trust-proxy", boolean("CHUANGZHENG_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	}
+	return fs
+}
+
+// parse parses flags that may come before or after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func (e env) logger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// open opens and migrates the database.
+func open(ctx context.Context, dsn string) (*db.DB, error) {
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (e env) migrate(ctx context.Context, args []string) error {
+	var cfg Config
+	if _, err := parse(e.flags("migrate", &cfg), args); err != nil {
+		return err
+	}
+	d, err := open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprintf(e.stdout, "数据库已是最新结构（%s）\n", d.Engine)
+	return nil
+}
+
+func (e env) serve(ctx context.Context, args []string) error {
+	var cfg Config
+	if _, err := parse(e.flags("serve", &cfg), args); err != nil {
+		return err
+	}
+	log := e.logger(cfg.LogLevel)
+	d, err := open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	hasher := account.NewHasher(2)
+	if cfg.Demo {
+		loaded, err := demo.Load(ctx, d, hasher, cfg.DemoPassword)
+		if err != nil {
+			return fmt.Errorf("load demo bureau: %w", err)
+		}
+		if loaded {
+			fmt.Fprintln(e.stdout, "已载入演示单位：", demo.RootName)
+		} else {
+			fmt.Fprintln(e.stdout, "演示单位已存在，未改动：", demo.RootName)
+		}
+		fmt.Fprintf(e.stdout, "演示账号（密码均为 %q，若演示数据此前已用其他密码载入则以当时为准）：\n", cfg.DemoPassword)
+		for _, a := range demo.Accounts() {
+			fmt.Fprintf(e.stdout, "  %-14s %s  %s\n", a.Username, a.Role, a.Name)
+		}
+		fmt.Fprintln(e.stdout, "  另有每名党员一个账号，用户名为姓名拼音（重名加数字）。")
+	}
+	srv, err := web.New(&web.Server{DB: d, Org: &org.Service{DB: d}, Account: &account.Service{DB: d, Hasher: hasher},
+		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(e.stdout, "创争已启动：http://%s/ （数据库：%s）\n", ln.Addr(), d.Engine)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+// unitByRef finds a unit by id or exact name.
+func unitByRef(ctx context.Context, s *org.Service, ref string) (org.Unit, error) {
+	t, err := s.Tree(ctx, org.System())
+	if err != nil {
+		return org.Unit{}, err
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		if u, ok := t.ByID[id]; ok {
+			return u, nil
+		}
+	}
+	var found []org.Unit
+	for _, u := range t.Units {
+		if u.Name == ref && !u.Closed() {
+			found = append(found, u)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return org.Unit{}, fmt.Errorf("没有名为或编号为 %q 的组织 (no such unit)", ref)
+	case 1:
+		return found[0], nil
+	}
+	return org.Unit{}, fmt.Errorf("有 %d 个组织名为 %q，请改用编号 (ambiguous unit name; use its id)", len(found), ref)
+}
+
+// actorFor is the actor a command acts as: a named user, or the system.
+func actorFor(ctx context.Context, s *org.Service, acc *account.Service, username string) (*org.Actor, error) {
+	if username == "" {
+		return org.System(), nil
+	}
+	u, err := acc.ByUsername(ctx, username)
+	if err != nil {
+		return nil, fmt.Errorf("no user %q", username)
+	}
+	return s.Actor(ctx, u.ID)
+}
+
+func (e env) readPassword(given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	fmt.Fprint(e.stderr, "新密码 New password: ")
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		if err != nil {
+			return "", fmt.Errorf("no password given: %w", err)
+		}
+		return "", errors.New("no password given")
+	}
+	return line, nil
+}
+
+func (e env) user(ctx context.Context, args []string) error {
+	if len(args) < 2 {
+		return errors.New("usage: chuangzheng user add|passwd|disable USERNAME …")
+	}
+	sub := args[0]
+	var cfg Config
+	fs := e.flags("user", &cfg)
+	name := fs.String("name", "", "display name")
+	phone := fs.String("phone", "", "phone")
+	password := fs.String("password", "", "password (read from stdin if absent)")
+	role := fs.String("role", "", "role to grant")
+	unit := fs.String("org", "", "unit of the role")
+	enable := fs.Bool("enable", false, "re-enable instead of disable")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("give exactly one USERNAME")
+	}
+	username := strings.ToLower(pos[0])
+	d, err := open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	acc := &account.Service{DB: d, Hasher: account.NewHasher(1)}
+	os := &org.Service{DB: d}
+	by := audit.Actor{Name: "cli"}
+	switch sub {
+	case "add":
+		pw, err := e.readPassword(*password)
+		if err != nil {
+			return err
+		}
+		if err := account.CheckPasswordRules(pw, username); err != nil {
+			return errors.New(apperr.As(err).Msg)
+		}
+		id, err := acc.Create(ctx, by, account.NewUser{Username: username, DisplayName: *name, Phone: *phone, Password: pw})
+		if err != nil {
+			return errors.New(apperr.As(err).Msg)
+		}
+		if *role != "" {
+			var unitID int64
+			if *unit != "" {
+				u, err := unitByRef(ctx, os, *unit)
+				if err != nil {
+					return err
+				}
+				unitID = u.ID
+			}
+			if err := os.GrantRole(ctx, org.System(), id, org.Role(*role), unitID); err != nil {
+				return errors.New(apperr.As(err).Msg)
+			}
+		}
+		fmt.Fprintf(e.stdout, "已创建账号 %s (id %d)\n", username, id)
+	case "passwd":
+		u, err := acc.ByUsername(ctx, username)
+		if err != nil {
+			return fmt.Errorf("没有账号 %s (no such user)", username)
+		}
+		pw, err := e.readPassword(*password)
+		if err != nil {
+			return err
+		}
+		if err := acc.ResetPassword(ctx, by, u.ID, pw); err != nil {
+			return errors.New(apperr.As(err).Msg)
+		}
+		fmt.Fprintf(e.stdout, "已重置 %s 的密码，下次登录须修改\n", username)
+	case "disable":
+		u, err := acc.ByUsername(ctx, username)
+		if err != nil {
+			return fmt.Errorf("没有账号 %s (no such user)", username)
+		}
+		if err := acc.SetDisabled(ctx, by, u.ID, !*enable); err != nil {
+			return errors.New(apperr.As(err).Msg)
+		}
+		if *enable {
+			fmt.Fprintf(e.stdout, "已启用账号 %s\n", username)
+		} else {
+			fmt.Fprintf(e.stdout, "已停用账号 %s\n", username)
+		}
+	default:
+		return fmt.Errorf("unknown user command %q (add, passwd, disable)", sub)
+	}
+	return nil
+}
+
+func (e env) importMembers(ctx context.Context, args []string) error {
+	if len(args) < 1 || args[0] != "members" {
+		return errors.New("usage: chuangzheng import members FILE --org UNIT")
+	}
+	var cfg Config
+	fs := e.flags("import", &cfg)
+	unit := fs.String("org", "", "unit to import into")
+	as := fs.String("as", "", "act as this user (default: the system)")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *unit == "" {
+		return errors.New("usage: chuangzheng import members FILE --org UNIT")
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return fmt.Errorf("打不开文件 %s: %w", pos[0], err)
+	}
+	defer f.Close()
+	d, err := open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	s := &org.Service{DB: d}
+	acc := &account.Service{DB: d, Hasher: account.NewHasher(1)}
+	u, err := unitByRef(ctx, s, *unit)
+	if err != nil {
+		return err
+	}
+	a, err := actorFor(ctx, s, acc, *as)
+	if err != nil {
+		return err
+	}
+	if a.UserID == 0 {
+		// The system acts through the first administrator so uploads have an owner.
+		var id int64
+		_ = d.View(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `SELECT user_id FROM role_grants WHERE role = 'admin' ORDER BY id LIMIT 1`).Scan(&id)
+		})
+		if id == 0 {
+			return errors.New("no administrator account yet: create one with `chuangzheng user add admin --role admin`, or pass --as USERNAME")
+		}
+		a.UserID = id
+	}
+	p, err := s.PreviewImport(ctx, a, u.ID, pos[0], f)
+	if err != nil {
+		return errors.New(apperr.As(err).Msg)
+	}
+	if len(p.Problems) > 0 {
+		for _, pr := range p.Problems {
+			fmt.Fprintln(e.stderr, pr.Msg)
+		}
+		return fmt.Errorf("发现 %d 处问题，未导入任何数据 (%d problems; nothing imported)", len(p.Problems), len(p.Problems))
+	}
+	res, _, err := s.CommitImport(ctx, a, acc, p.UploadID)
+	if err != nil {
+		return errors.New(apperr.As(err).Msg)
+	}
+	fmt.Fprintf(e.stdout, "已导入到「%s」：新增 %d 人，更新 %d 人，无变化 %d 人\n", u.Name, res.Created, res.Updated, res.Unchanged)
+	if len(res.NewAccounts) > 0 {
+		fmt.Fprintf(e.stdout, "新账号 %d 个，本批初始密码：%s（首次登录须修改）\n", len(res.NewAccounts), res.InitialPassword)
+		for _, na := range res.NewAccounts {
+			fmt.Fprintf(e.stdout, "  %s\t%s\t%s\n", na.Username, na.Name, na.Unit)
+		}
+	}
+	return nil
+}
+
+func (e env) exportMembers(ctx context.Context, args []string) error {
+	if len(args) < 1 || args[0] != "members" {
+		return errors.New("usage: chuangzheng export members --org UNIT -o FILE.xlsx")
+	}
+	var cfg Config
+	fs := e.flags("export", &cfg)
+	unit := fs.String("org", "", "unit to export")
+	out := fs.String("o", "", "output .xlsx file")
+	if _, err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *unit == "" || *out == "" {
+		return errors.New("usage: chuangzheng export members --org UNIT -o FILE.xlsx")
+	}
+	d, err := open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	s := &org.Service{DB: d}
+	u, err := unitByRef(ctx, s, *unit)
+	if err != nil {
+		return err
+	}
+	tmp := *out + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := s.ExportRoster(ctx, org.System(), u.ID, f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return errors.New(apperr.As(err).Msg)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "已导出「%s」花名册到 %s\n", u.Name, *out)
+	return nil
+}
+
+func (e env) auditVerify(ctx context.Context, args []string) error {
+	if len(args) < 1 || args[0] != "verify" {
+		return errors.New("usage: chuangzheng audit verify")
+	}
+	var cfg Config
+	if _, err := parse(e.flags("audit", &cfg), args[1:]); err != nil {
+		return err
+	}
+	d, err := open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, probs, err := audit.Verify(ctx, d)
+	if err != nil {
+		return err
+	}
+	for _, p := range probs {
+		fmt.Fprintf(e.stdout, "第 %d 条：%s\n", p.EntryID, p.Reason)
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("审计日志校验失败：%d 条记录中发现 %d 处问题 (audit chain broken)", n, len(probs))
+	}
+	fmt.Fprintf(e.stdout, "审计日志完整：共 %d 条记录，哈希链校验通过\n", n)
+	return nil
+}

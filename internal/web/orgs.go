@@ -1,0 +1,328 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/org"
+)
+
+// unitStat is a unit with its member counts (whole subtree).
+type unitStat struct {
+	org.Unit
+	Members, Retired, Probationary, Oral int
+	Liaisons                             []org.Liaison
+	CanShape                             bool
+}
+
+type homeData struct {
+	Roles    []org.ScopedGrant
+	Units    map[int64]org.Unit
+	Me       *org.Member
+	Branches []unitStat
+	Liaisons []org.Liaison
+	Total    int
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	a, err := requireActor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.mustChange(w, r) {
+		return
+	}
+	ctx := r.Context()
+	t, err := s.Org.Tree(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := homeData{Roles: a.Grants, Units: t.ByID}
+	if a.MemberID != 0 {
+		if m, err := s.Org.Member(ctx, a, a.MemberID); err == nil {
+			d.Me = &m
+		}
+	}
+	counts, err := s.Org.Counts(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	liaisons, err := s.Org.Liaisons(ctx, a, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Liaisons = liaisons
+	for _, u := range t.Units {
+		if (u.Type == org.Branch) && a.CanRead(u) && !u.Closed() {
+			st := stat(t, u, counts)
+			for _, l := range liaisons {
+				if l.UnitID == u.ID || t.BranchOf(l.UnitID).ID == u.ID {
+					st.Liaisons = append(st.Liaisons, l)
+				}
+			}
+			d.Branches = append(d.Branches, st)
+			d.Total += st.Members
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", d)
+}
+
+func stat(t *org.Tree, u org.Unit, counts map[int64]org.Count) unitStat {
+	st := unitStat{Unit: u}
+	for _, c := range t.Subtree(u.ID) {
+		n := counts[c.ID]
+		st.Members += n.Members
+		st.Retired += n.Retired
+		st.Probationary += n.Probationary
+		st.Oral += n.Oral
+	}
+	return st
+}
+
+type treeData struct {
+	Units      []unitStat
+	ShowClosed bool
+	CanCreate  bool
+	Parents    []org.Unit
+	Types      []org.UnitType
+	Error      string
+	Form       org.UnitInput
+}
+
+func (s *Server) treeData(r *http.Request, a *org.Actor) (treeData, error) {
+	ctx := r.Context()
+	t, err := s.Org.Tree(ctx, a)
+	if err != nil {
+		return treeData{}, err
+	}
+	counts, err := s.Org.Counts(ctx, a)
+	if err != nil {
+		return treeData{}, err
+	}
+	liaisons, err := s.Org.Liaisons(ctx, a, 0)
+	if err != nil {
+		return treeData{}, err
+	}
+	d := treeData{ShowClosed: r.URL.Query().Get("closed") == "1", Types: org.UnitTypes}
+	for _, u := range t.Units {
+		if u.Closed() && !d.ShowClosed {
+			continue
+		}
+		st := stat(t, u, counts)
+		for _, l := range liaisons {
+			if l.UnitID == u.ID {
+				st.Liaisons = append(st.Liaisons, l)
+			}
+		}
+		st.CanShape = a.CanShapeTree(u, org.Group)
+		if st.CanShape && !u.Closed() && u.Type != org.Group {
+			d.Parents = append(d.Parents, u)
+		}
+		d.Units = append(d.Units, st)
+	}
+	d.CanCreate = len(d.Parents) > 0
+	return d, nil
+}
+
+func (s *Server) treePage(w http.ResponseWriter, r *http.Request) {
+	a, err := requireActor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.mustChange(w, r) {
+		return
+	}
+	d, err := s.treeData(r, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "tree", d)
+}
+
+func (s *Server) unitCreate(w http.ResponseWriter, r *http.Request) {
+	a, err := requireActor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := org.UnitInput{ParentID: formInt(r, "parent"), Name: r.PostFormValue("name"), Type: org.UnitType(r.PostFormValue("type")), SortOrder: int(formInt(r, "sort_order"))}
+	u, err := s.Org.CreateUnit(r.Context(), a, in)
+	if err != nil {
+		e := apperr.As(err)
+		if e.Code != apperr.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		d, derr := s.treeData(r, a)
+		if derr != nil {
+			s.fail(w, r, derr)
+			return
+		}
+		d.Error, d.Form = e.Message(langOf(r)), in
+		s.render(w, r, http.StatusUnprocessableEntity, "tree", d)
+		return
+	}
+	flash(w, translate(langOf(r), "已新建组织：")+u.Name)
+	http.Redirect(w, r, "/orgs/"+itoa(u.ID), http.StatusSeeOther)
+}
+
+type unitData struct {
+	Unit      unitStat
+	Ancestors []org.Unit
+	Children  []unitStat
+	Members   org.MemberPage
+	Grants    []org.Grant
+	Liaisons  []org.Liaison
+	History   []org.HistoryEntry
+	CanRead   bool
+	CanWrite  bool
+	CanShape  bool
+	CanRoles  bool
+	Parents   []org.Unit
+	Roles     []org.Role
+	Error     string
+}
+
+func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
+	s.showUnit(w, r, http.StatusOK, "")
+}
+
+func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errMsg string) {
+	a, err := requireActor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.mustChange(w, r) {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	t, err := s.Org.Tree(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, ok := t.ByID[id]
+	if !ok {
+		s.fail(w, r, apperr.NotFoundf("组织", "Organisation"))
+		return
+	}
+	counts, err := s.Org.Counts(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := unitData{Unit: stat(t, u, counts), Ancestors: t.Ancestors(id), CanRead: a.CanRead(u), CanWrite: a.CanWrite(u),
+		CanShape: a.CanShapeTree(u, u.Type), CanRoles: a.CanManageRoles(u), Roles: org.Roles[1:], Error: errMsg}
+	for _, c := range t.Children[id] {
+		cu := t.ByID[c]
+		if !cu.Closed() {
+			d.Children = append(d.Children, stat(t, cu, counts))
+		}
+	}
+	if d.CanShape {
+		for _, p := range t.Units {
+			if !p.Closed() && !p.Within(u.Path) && org.CanHold(p.Type, u.Type) && a.CanShapeTree(p, u.Type) {
+				d.Parents = append(d.Parents, p)
+			}
+		}
+	}
+	if d.Liaisons, err = s.Org.Liaisons(ctx, a, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.History, err = s.Org.History(ctx, a, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.CanRead {
+		if d.Members, err = s.Org.Members(ctx, a, org.MemberFilter{UnitID: id, PerPage: 100}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if d.Grants, err = s.Org.Grants(ctx, a, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, code, "unit", d)
+}
+
+func (s *Server) unitAction(w http.ResponseWriter, r *http.Request, do func(a *org.Actor, id int64) (string, error)) {
+	a, err := requireActor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg, err := do(a, id)
+	if err != nil {
+		e := apperr.As(err)
+		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
+			s.showUnit(w, r, status(e.Code), e.Message(langOf(r)))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	flash(w, translate(langOf(r), msg))
+	http.Redirect(w, r, "/orgs/"+itoa(id), http.StatusSeeOther)
+}
+
+func (s *Server) unitRename(w http.ResponseWriter, r *http.Request) {
+	s.unitAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		_, err := s.Org.RenameUnit(r.Context(), a, id, r.PostFormValue("name"))
+		return "已更名", err
+	})
+}
+
+func (s *Server) unitMove(w http.ResponseWriter, r *http.Request) {
+	s.unitAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		_, err := s.Org.MoveUnit(r.Context(), a, id, formInt(r, "parent"))
+		return "已调整上级组织", err
+	})
+}
+
+func (s *Server) unitClose(w http.ResponseWriter, r *http.Request) {
+	s.unitAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		_, err := s.Org.CloseUnit(r.Context(), a, id)
+		return "组织已撤销，历史记录保留", err
+	})
+}
+
+func (s *Server) roleGrant(w http.ResponseWriter, r *http.Request) {
+	s.unitAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		username := strings.TrimSpace(strings.ToLower(r.PostFormValue("username")))
+		u, err := s.Account.ByUsername(r.Context(), username)
+		if err != nil {
+			return "", apperr.Field("username", "没有这个用户名："+username, "No such username: "+username)
+		}
+		return "已授权", s.Org.GrantRole(r.Context(), a, u.ID, org.Role(r.PostFormValue("role")), id)
+	})
+}
+
+func (s *Server) roleRevoke(w http.ResponseWriter, r *http.Request) {
+	s.unitAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		gid, err := pathID(r, "grant")
+		if err != nil {
+			return "", err
+		}
+		return "已取消授权", s.Org.RevokeRole(r.Context(), a, gid)
+	})
+}

@@ -1,0 +1,83 @@
+package web
+
+import "net/http"
+
+// route is one entry of the site's single route list.
+type route struct {
+	Pattern string
+	Handler http.Handler
+}
+
+// routes lists every route of the site. API routes are also described in
+// openapi.json; a test keeps the two in step.
+func (s *Server) routes() []route {
+	h := func(pattern string, f http.HandlerFunc) route { return route{pattern, f} }
+	return []route{
+		// Pages.
+		h("GET /{$}", s.home),
+		h("GET /login", s.loginPage),
+		h("POST /login", s.loginSubmit),
+		h("POST /logout", s.logout),
+		h("GET /lang/{lang}", s.switchLang),
+		h("GET /account", s.accountPage),
+		h("POST /account/password", s.passwordSubmit),
+		h("POST /account/tokens", s.tokenCreate),
+		h("POST /account/tokens/{id}/revoke", s.tokenRevoke),
+		h("GET /orgs", s.treePage),
+		h("POST /orgs", s.unitCreate),
+		h("GET /orgs/{id}", s.unitPage),
+		h("POST /orgs/{id}/rename", s.unitRename),
+		h("POST /orgs/{id}/move", s.unitMove),
+		h("POST /orgs/{id}/close", s.unitClose),
+		h("POST /orgs/{id}/roles", s.roleGrant),
+		h("POST /orgs/{id}/roles/{grant}/revoke", s.roleRevoke),
+		h("GET /members", s.rosterPage),
+		h("GET /members/new", s.memberNewPage),
+		h("POST /members", s.memberCreate),
+		h("GET /members/{id}", s.memberPage),
+		h("GET /members/{id}/edit", s.memberEditPage),
+		h("POST /members/{id}", s.memberUpdate),
+		h("POST /members/{id}/reset-password", s.memberResetPassword),
+		h("GET /members/export", s.rosterExport),
+		h("GET /import", s.importPage),
+		h("POST /import", s.importUpload),
+		h("GET /import/{id}", s.importPreview),
+		h("POST /import/{id}/commit", s.importCommit),
+		h("GET /import/template.xlsx", s.importTemplate),
+
+		// JSON API.
+		h("POST /api/v1/session", s.apiLogin),
+		h("DELETE /api/v1/session", s.apiLogout),
+		h("GET /api/v1/me", s.apiMe),
+		h("PUT /api/v1/me/password", s.apiPassword),
+		h("GET /api/v1/orgs", s.apiOrgs),
+		h("POST /api/v1/orgs", s.apiOrgCreate),
+		h("GET /api/v1/orgs/{id}", s.apiOrg),
+		h("PATCH /api/v1/orgs/{id}", s.apiOrgUpdate),
+		h("POST /api/v1/orgs/{id}/close", s.apiOrgClose),
+		h("GET /api/v1/orgs/{id}/history", s.apiOrgHistory),
+		h("GET /api/v1/orgs/{id}/roles", s.apiRoles),
+		h("POST /api/v1/orgs/{id}/roles", s.apiRoleGrant),
+		h("DELETE /api/v1/roles/{id}", s.apiRoleRevoke),
+		h("GET /api/v1/members", s.apiMembers),
+		h("POST /api/v1/members", s.apiMemberCreate),
+		h("GET /api/v1/members/{id}", s.apiMember),
+		h("PUT /api/v1/members/{id}", s.apiMemberUpdate),
+		h("GET /api/v1/members/export", s.rosterExport),
+		h("POST /api/v1/imports", s.apiImportPreview),
+		h("GET /api/v1/imports/{id}", s.apiImport),
+		h("POST /api/v1/imports/{id}/commit", s.apiImportCommit),
+		h("GET /api/v1/liaisons", s.apiLiaisons),
+		h("POST /api/v1/liaisons", s.apiLiaisonAssign),
+		h("POST /api/v1/liaisons/{id}/end", s.apiLiaisonEnd),
+		h("GET /api/v1/tokens", s.apiTokens),
+		h("POST /api/v1/tokens", s.apiTokenCreate),
+		h("DELETE /api/v1/tokens/{id}", s.apiTokenRevoke),
+		h("GET /api/v1/openapi.json", s.openAPI),
+
+		// Operations.
+		h("GET /healthz", s.healthz),
+		{"GET /metrics", s.metrics.handler()},
+		{"GET /static/", s.static()},
+	}
+}

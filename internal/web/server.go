@@ -1,0 +1,280 @@
+// Package web serves the pages and the JSON API over the feature services.
+// Every route is in routes.go; handlers get their dependencies from Server.
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"chuangzheng/internal/account"
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/org"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	DB      *db.DB
+	Org     *org.Service
+	Account *account.Service
+	Log     *slog.Logger
+	Version string
+	// SecureCookies marks cookies Secure (set when served behind TLS).
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+
+	views   *views
+	metrics *metrics
+	mux     *http.ServeMux
+}
+
+// New builds the server: parses templates, registers routes.
+func New(s *Server) (*Server, error) {
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	v, err := loadViews()
+	if err != nil {
+		return nil, err
+	}
+	s.views = v
+	s.metrics = newMetrics(s.DB)
+	s.mux = http.NewServeMux()
+	for _, r := range s.routes() {
+		s.mux.Handle(r.Pattern, s.metrics.instrument(r.Pattern, r.Handler))
+	}
+	return s, nil
+}
+
+// Handler is the whole site with its middleware.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, apperr.New(apperr.Forbidden, "请求来源不可信（跨站请求已拒绝），请从本系统页面重新操作", "Cross-origin request refused"))
+	}))
+	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.mux))))
+}
+
+type ctxKey int
+
+const (
+	keyActor ctxKey = iota
+	keySession
+	keyLang
+	keyToken
+)
+
+// actor returns the logged-in actor, or nil.
+func actorOf(r *http.Request) *org.Actor {
+	a, _ := r.Context().Value(keyActor).(*org.Actor)
+	return a
+}
+
+func sessionOf(r *http.Request) account.Session {
+	s, _ := r.Context().Value(keySession).(account.Session)
+	return s
+}
+
+func langOf(r *http.Request) string {
+	l, _ := r.Context().Value(keyLang).(string)
+	if l == "" {
+		return "zh"
+	}
+	return l
+}
+
+const sessionCookie = "cz_session"
+const langCookie = "cz_lang"
+
+// authenticate resolves the session cookie or a Bearer token into an actor,
+// and picks the language: ?lang=, the cookie, the account, Accept-Language
+// (Chinese unless the browser asks for English first).
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		lang := pickLang(r)
+		token := ""
+		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+			token = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+		} else if c, err := r.Cookie(sessionCookie); err == nil {
+			token = c.Value
+		}
+		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") {
+			sess, err := s.Account.Authenticate(ctx, token)
+			if err == nil {
+				a, err := s.Org.Actor(ctx, sess.UserID)
+				if err == nil {
+					ctx = context.WithValue(ctx, keyActor, a)
+					ctx = context.WithValue(ctx, keySession, sess)
+					ctx = context.WithValue(ctx, keyToken, token)
+				}
+			} else if apperr.CodeOf(err) != apperr.Unauthorized {
+				s.Log.Error("authenticate", "err", err)
+			}
+		}
+		ctx = context.WithValue(ctx, keyLang, lang)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func pickLang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "zh") {
+		return c.Value
+	}
+	al := strings.ToLower(r.Header.Get("Accept-Language"))
+	if strings.HasPrefix(al, "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if s.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Log.Error("panic", "path", r.URL.Path, "panic", p)
+				http.Error(w, "系统内部错误 Internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			return strings.TrimSpace(strings.Split(f, ",")[0])
+		}
+	}
+	addr := r.RemoteAddr
+	if i := strings.LastIndexByte(addr, ':'); i > 0 {
+		addr = addr[:i]
+	}
+	return strings.Trim(addr, "[]")
+}
+
+func status(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// fail answers with an error: JSON for the API, an error page otherwise.
+// Internal errors are logged and shown only as a generic message.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	if e.Code == apperr.Internal {
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if e.Code == apperr.Unauthorized && !isAPI(r) && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if isAPI(r) {
+		body := map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(langOf(r))}}
+		var fe apperr.FieldErrors
+		if errors.As(err, &fe) {
+			fields := map[string]string{}
+			for k, v := range fe {
+				fields[k] = v.Message(langOf(r))
+			}
+			body["error"].(map[string]any)["fields"] = fields
+		}
+		writeJSON(w, status(e.Code), body)
+		return
+	}
+	s.render(w, r, status(e.Code), "error", e.Message(langOf(r)))
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":{"code":"internal"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// readJSON decodes a request body of at most 1 MiB into v.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return apperr.New(apperr.Invalid, "请求内容不是有效的 JSON："+err.Error(), "The request body is not valid JSON: "+err.Error())
+	}
+	return nil
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFoundf("页面", "Page")
+	}
+	return id, nil
+}
+
+func formInt(r *http.Request, name string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(r.FormValue(name)), 10, 64)
+	return n
+}
+
+// requireActor returns the actor or an Unauthorized error.
+func requireActor(r *http.Request) (*org.Actor, error) {
+	if a := actorOf(r); a != nil {
+		return a, nil
+	}
+	return nil, apperr.New(apperr.Unauthorized, "请先登录", "Please log in")
+}
+
+func asFieldErrors(err error, fe *apperr.FieldErrors) bool { return errors.As(err, fe) }

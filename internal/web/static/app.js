@@ -1,0 +1,33 @@
+// 创争: a little progressive enhancement. Every page works without it.
+"use strict";
+document.addEventListener("submit", function (e) {
+  var f = e.target;
+  var msg = f.getAttribute("data-confirm");
+  if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
+  if (f.id === "import-form" && window.XMLHttpRequest && window.FormData) {
+    // Show upload progress for large rosters, then follow the server's redirect.
+    e.preventDefault();
+    var bar = document.getElementById("upload-progress");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", f.action);
+    xhr.upload.onprogress = function (ev) {
+      if (ev.lengthComputable) { bar.hidden = false; bar.value = Math.round(ev.loaded * 100 / ev.total); }
+    };
+    xhr.onload = function () {
+      if (xhr.responseURL && xhr.responseURL.indexOf("/import/") > 0 && xhr.status === 200) {
+        window.location.href = xhr.responseURL;
+      } else {
+        document.open(); document.write(xhr.responseText); document.close();
+      }
+    };
+    xhr.onerror = function () { f.submit(); };
+    xhr.send(new FormData(f));
+    f.querySelector("button").disabled = true;
+  } else {
+    var b = f.querySelector("button[type=submit], button:not([type])");
+    if (b && f.method.toLowerCase() === "post") { setTimeout(function () { b.disabled = true; }, 0); }
+  }
+});
+document.addEventListener("click", function (e) {
+  if (e.target.hasAttribute && e.target.hasAttribute("data-print")) { window.print(); }
+});
