@@ -38,6 +38,15 @@ type Leader struct {
 	Gender                      string
 }
 
+// LiaisonFullName names the liaison unit as the plan does: the party
+// groups are 机关支部's ("局机关支部第二党小组").
+func (l Leader) LiaisonFullName() string {
+	if strings.HasPrefix(l.Liaison, "第") {
+		return "机关支部" + l.Liaison
+	}
+	return l.Liaison
+}
+
 // Leaders as section 三(一) of the plan assigns them.
 var Leaders = []Leader{
 	{"唐铁城", "党组书记、局长", "机关支部", "第一党小组", civil.Date{Y: 1963, M: 4, D: 12}, "男"},
@@ -82,7 +91,7 @@ func Accounts() []Account {
 		{"office", "机关党委（创争办）", "机关党委"},
 	}
 	for _, l := range Leaders {
-		out = append(out, Account{account.Pinyin(l.Name), "领导小组成员 · 联系" + l.Liaison, l.Name + "（" + l.Title + "）"})
+		out = append(out, Account{account.Pinyin(l.Name), "领导小组成员 · 联系" + l.LiaisonFullName(), l.Name + "（" + l.Title + "）"})
 	}
 	for _, b := range Branches {
 		out = append(out, Account{b.Secretary, "支部书记", b.Name})
