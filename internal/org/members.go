@@ -226,6 +226,21 @@ func (m *Member) Normalize() {
 	}
 }
 
+// ValidateWith adds the member's own problems to those already found (for
+// example unreadable dates), so that a form shows every problem at once.
+func (m *Member) ValidateWith(fe apperr.FieldErrors) error {
+	if len(fe) == 0 {
+		return nil
+	}
+	m.Normalize()
+	for k, v := range m.Validate() {
+		if fe[k] == nil {
+			fe[k] = v
+		}
+	}
+	return fe.Err()
+}
+
 // Validate checks a member's fields and returns every problem found, keyed by field.
 func (m *Member) Validate() apperr.FieldErrors {
 	fe := apperr.FieldErrors{}
@@ -259,7 +274,7 @@ func (m *Member) Validate() apperr.FieldErrors {
 			fe["gender"] = apperr.Field("gender", "性别与公民身份号码不符（号码中为"+info.Gender+"）", "The gender does not match the ID number")
 		}
 	}
-	if m.Gender != "男" && m.Gender != "女" && fe["gender"] == nil {
+	if m.Gender != "男" && m.Gender != "女" && fe["gender"] == nil && (m.Gender != "" || fe["id_number"] == nil) {
 		fe["gender"] = apperr.Field("gender", "性别应为“男”或“女”", "Gender must be 男 or 女")
 	}
 	if m.Category != Full && m.Category != Probationary {

@@ -379,7 +379,7 @@ func (in memberJSON) member() (org.Member, error) {
 		}
 		*f.dst = d
 	}
-	return m, fe.Err()
+	return m, m.ValidateWith(fe)
 }
 
 func (s *Server) apiMemberCreate(w http.ResponseWriter, r *http.Request) {

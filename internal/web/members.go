@@ -227,6 +227,7 @@ func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, isNew bool) 
 		return
 	}
 	m, raw, fe := memberFromForm(r)
+	_ = m.ValidateWith(fe) // with unreadable dates, show the other problems too
 	if !isNew {
 		if m.ID, err = pathID(r, "id"); err != nil {
 			s.fail(w, r, err)

@@ -81,3 +81,13 @@ func (s *Server) routes() []route {
 		{"GET /static/", s.static()},
 	}
 }
+
+// routesForDocs lists the patterns of every route (for the OpenAPI test).
+func (s *Server) routesForDocs() []string {
+	s.metrics = &metrics{}
+	var out []string
+	for _, r := range s.routes() {
+		out = append(out, r.Pattern)
+	}
+	return out
+}
