@@ -16,10 +16,10 @@ import (
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/audit"
 	"chuangzheng/internal/civil"
-	"chuangzheng/internal/idcard"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
+	"chuangzheng/internal/idcard"
 	"chuangzheng/internal/org"
 )
 
