@@ -115,7 +115,7 @@ func buildGood(tb testing.TB) []byte {
 		"手机号码", "党籍状态", "可口头承诺", "备注*"}
 	must(f.SetSheetRow(s, "A3", &header))
 
-	date := func(r Record, dt civil.Date, asCell bool) any {
+	date := func(dt civil.Date, asCell bool) any {
 		switch {
 		case dt.IsZero():
 			return nil
@@ -160,7 +160,7 @@ func buildGood(tb testing.TB) []byte {
 		}
 		vals := []any{
 			i + 1, m.Name, gender, eth, m.IDNumber, birth, m.Education, cat,
-			date(m, m.JoinedDate, asCell), date(m, m.ConfirmedDate, asCell),
+			date(m.JoinedDate, asCell), date(m.ConfirmedDate, asCell),
 			pick(m.Retired, "退休", "在职"), pick(m.NoPost, "√", ""), m.Post, m.Branch, m.Group,
 			phone, nil, pick(m.Oral, "是", "否"), m.Remarks,
 		}
@@ -178,8 +178,8 @@ func buildGood(tb testing.TB) []byte {
 			}
 		}
 	}
-	// Blank separator rows 8 and 13 carry only a border-less nothing; the
-	// template rows after the data have a 序号 but no member.
+	// Rows 8 and 13 are left blank between branches; rows 18–22 are
+	// template rows with a 序号 but no member; B24 is an empty string cell.
 	for n, row := 13, 18; row <= 22; n, row = n+1, row+1 {
 		ref, _ := excelize.CoordinatesToCellName(1, row)
 		must(f.SetCellValue(s, ref, n))

@@ -46,6 +46,11 @@ func checkResult(tb testing.TB, res Result) {
 
 // FuzzParse feeds arbitrary bytes to Parse as CSV and as .xlsx: it must
 // never panic and must always explain its problems.
+//
+// The .xlsx seeds are several kilobytes, and the fuzzer's default one-minute
+// minimisation of each new input stalls progress; run it as
+//
+//	go test ./internal/roster -run '^$' -fuzz '^FuzzParse$' -fuzztime 20s -fuzzminimizetime 200x
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{fixtureGood, fixtureBad, fixtureGB18030, fixtureFake} {
 		if data, err := os.ReadFile(name); err == nil {
