@@ -128,15 +128,3 @@ func wantFileProblem(tb testing.TB, res Result, zh string) {
 		tb.Errorf("got %d records, want none", len(res.Records))
 	}
 }
-
-// recordByName finds a record by name.
-func recordByName(tb testing.TB, res Result, name string) Record {
-	tb.Helper()
-	for _, r := range res.Records {
-		if r.Name == name {
-			return r
-		}
-	}
-	tb.Fatalf("no record named %s", name)
-	return Record{}
-}
