@@ -4,9 +4,18 @@ package web
 // source language: a text missing here is shown in Chinese (a test checks
 // that every text in the templates has an entry).
 var english = map[string]string{
-	"%d 人":   "%d members",
-	"API 令牌": "API tokens",
-	"上一页":    "Previous",
+	"自 %s 起": "since %s",
+	"结束后该领导不再联系本单位（记录保留）。确定结束吗？": "The leader will no longer be liaison for this unit (the record is kept). End it?",
+	"结束":           "End",
+	"领导的用户名":       "Leader's username",
+	"职务":           "Title",
+	"如：党组成员、副局长":   "e.g. member of the leading group, deputy director",
+	"设立联系点":        "Assign liaison",
+	"已设立联系点":       "Liaison assigned",
+	"已结束联系点（记录保留）": "Liaison ended (record kept)",
+	"%d 人":         "%d members",
+	"API 令牌":       "API tokens",
+	"上一页":          "Previous",
 	"上传后先显示预览，确认前不会写入任何数据；有任何一行出错则整批不导入。": "You see a preview first; nothing is written until you confirm, and if any row is wrong nothing is imported.",
 	"上传并预览":     "Upload and preview",
 	"上传文件":      "Upload",

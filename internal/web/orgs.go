@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/civil"
 	"chuangzheng/internal/org"
 )
 
@@ -324,5 +325,31 @@ func (s *Server) roleRevoke(w http.ResponseWriter, r *http.Request) {
 			return "", err
 		}
 		return "已取消授权", s.Org.RevokeRole(r.Context(), a, gid)
+	})
+}
+
+func (s *Server) liaisonAssign(w http.ResponseWriter, r *http.Request) {
+	s.unitAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		username := strings.TrimSpace(strings.ToLower(r.PostFormValue("username")))
+		u, err := s.Account.ByUsername(r.Context(), username)
+		if err != nil || u.MemberID == 0 {
+			return "", apperr.Field("username", "没有这个党员账号："+username+"（联系领导须是花名册中的党员）", "No member account "+username)
+		}
+		title := strings.TrimSpace(r.PostFormValue("title"))
+		if title == "" || len([]rune(title)) > 60 {
+			return "", apperr.Field("title", "请填写联系领导的职务（60 字以内），如“党组成员、副局长”", "Give the leader's title")
+		}
+		_, err = s.Org.AssignLiaison(r.Context(), a, u.MemberID, id, title, civil.Today().String())
+		return "已设立联系点", err
+	})
+}
+
+func (s *Server) liaisonEnd(w http.ResponseWriter, r *http.Request) {
+	s.unitAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		lid, err := pathID(r, "liaison")
+		if err != nil {
+			return "", err
+		}
+		return "已结束联系点（记录保留）", s.Org.EndLiaison(r.Context(), a, lid, civil.Today().String())
 	})
 }

@@ -31,6 +31,8 @@ func (s *Server) routes() []route {
 		h("POST /orgs/{id}/close", s.unitClose),
 		h("POST /orgs/{id}/roles", s.roleGrant),
 		h("POST /orgs/{id}/roles/{grant}/revoke", s.roleRevoke),
+		h("POST /orgs/{id}/liaisons", s.liaisonAssign),
+		h("POST /orgs/{id}/liaisons/{liaison}/end", s.liaisonEnd),
 		h("GET /members", s.rosterPage),
 		h("GET /members/new", s.memberNewPage),
 		h("POST /members", s.memberCreate),

@@ -344,3 +344,34 @@ func TestSafeNext(t *testing.T) {
 }
 
 func auditActor() audit.Actor { return audit.Actor{Name: "test"} }
+
+func TestLiaisonFromUnitPage(t *testing.T) {
+	st := newSite(t, dbtest.SQLite(t))
+	office := st.client()
+	office.login("office")
+	_, body, _ := office.do("GET", "/api/v1/orgs", "", nil)
+	var tree struct{ Orgs []org.Unit }
+	_ = json.Unmarshal([]byte(body), &tree)
+	var farm int64
+	for _, u := range tree.Orgs {
+		if u.Name == "市渔场" {
+			farm = u.ID
+		}
+	}
+	if code, body, _ := office.do("POST", "/orgs/"+itoa(farm)+"/liaisons", "username=liuzhengkun&title=", nil); code != 422 || !strings.Contains(body, "职务") {
+		t.Fatalf("missing title: %d", code)
+	}
+	if code, _, _ := office.do("POST", "/orgs/"+itoa(farm)+"/liaisons", "username=liuzhengkun&title=总工程师", nil); code != 303 {
+		t.Fatalf("assign: %d", code)
+	}
+	_, body, _ = office.do("GET", "/api/v1/liaisons?org="+itoa(farm), "", nil)
+	if !strings.Contains(body, "刘正坤") || !strings.Contains(body, "丁石春") {
+		t.Fatalf("liaisons of 市渔场: %s", body)
+	}
+	// A secretary cannot assign liaisons.
+	sec := st.client()
+	sec.login("scyc")
+	if code, _, _ := sec.do("POST", "/orgs/"+itoa(farm)+"/liaisons", "username=liuzhengkun&title=x", nil); code != 403 {
+		t.Fatalf("secretary assigns: %d", code)
+	}
+}
