@@ -216,7 +216,7 @@ func (s *Service) plan(ctx context.Context, tx *db.Tx, a *Actor, root Unit, file
 		bad[pr.Row] = true
 	}
 	problem := func(rec roster.Record, col, val, zh, en string) {
-		p.Problems = append(p.Problems, roster.Problem{Row: rec.Row, Column: col, Value: val, Msg: fmt.Sprintf("第 %d 行「%s」%s", rec.Row, col, zh), MsgEn: fmt.Sprintf("Row %d, %s: %s", rec.Row, col, en)})
+		p.Problems = append(p.Problems, roster.Problem{Row: rec.Row, Column: col, Value: val, Msg: fmt.Sprintf("第%d行「%s」%s", rec.Row, col, zh), MsgEn: fmt.Sprintf("Row %d, %s: %s", rec.Row, col, en)})
 		bad[rec.Row] = true
 	}
 	for _, rec := range res.Records {

@@ -4,6 +4,7 @@ package web
 // source language: a text missing here is shown in Chinese (a test checks
 // that every text in the templates has an entry).
 var english = map[string]string{
+	"更多筛选条件": "More filters",
 	"自 %s 起": "since %s",
 	"结束后该领导不再联系本单位（记录保留）。确定结束吗？": "The leader will no longer be liaison for this unit (the record is kept). End it?",
 	"结束":           "End",

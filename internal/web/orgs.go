@@ -109,7 +109,7 @@ func (s *Server) treeData(r *http.Request, a *org.Actor) (treeData, error) {
 	if err != nil {
 		return treeData{}, err
 	}
-	d := treeData{ShowClosed: r.URL.Query().Get("closed") == "1", Types: org.UnitTypes}
+	d := treeData{ShowClosed: r.URL.Query().Get("closed") == "1", Types: org.UnitTypes, Form: org.UnitInput{Type: org.Branch}}
 	for _, u := range t.Units {
 		if u.Closed() && !d.ShowClosed {
 			continue

@@ -112,8 +112,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 			}
 			return translate(lang, "否")
 		},
-		"add":    func(a, b int) int { return a + b },
-		"indent": func(depth int) template.CSS { return template.CSS(fmt.Sprintf("--depth:%d", depth)) },
+		"add": func(a, b int) int { return a + b },
 		"query": func(kv ...any) template.URL {
 			q := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {
