@@ -100,9 +100,8 @@ func (s *Server) accountData(r *http.Request, a *org.Actor) (accountData, error)
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	d, err := s.accountData(r, a)
@@ -114,13 +113,13 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	tok, _ := r.Context().Value(keyToken).(string)
 	newPW := r.PostFormValue("new_password")
+	var err error
 	if newPW != r.PostFormValue("confirm_password") {
 		err = apperr.Field("confirm_password", "两次输入的新密码不一致", "The two new passwords differ")
 	} else {
@@ -146,9 +145,8 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	t, err := s.Account.CreateToken(r.Context(), a.UserID, r.PostFormValue("name"))
@@ -172,9 +170,8 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	id, err := pathID(r, "id")
@@ -200,14 +197,8 @@ func (s *Server) mustChange(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *Server) memberResetPassword(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
 		return
 	}
 	m, err := s.Org.Member(r.Context(), a, id)

@@ -35,9 +35,8 @@ func (s *Server) importUnits(r *http.Request, a *org.Actor) ([]org.Unit, error) 
 }
 
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	if s.mustChange(w, r) {
@@ -76,9 +75,8 @@ func readUpload(w http.ResponseWriter, r *http.Request) (string, []byte, error) 
 }
 
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	name, data, err := readUpload(w, r)
@@ -106,14 +104,8 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 const previewRows = 200
 
 func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
 		return
 	}
 	p, err := s.Org.Upload(r.Context(), a, id)
@@ -129,14 +121,8 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
 		return
 	}
 	res, p, err := s.Org.CommitImport(r.Context(), a, s.Account, id)

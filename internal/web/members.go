@@ -31,9 +31,8 @@ func filterFrom(q url.Values) org.MemberFilter {
 }
 
 func (s *Server) rosterPage(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	if s.mustChange(w, r) {
@@ -69,9 +68,8 @@ type memberData struct {
 }
 
 func (s *Server) memberPage(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	if s.mustChange(w, r) {
@@ -131,9 +129,8 @@ func (s *Server) memberFormUnits(r *http.Request, a *org.Actor) ([]org.Unit, err
 }
 
 func (s *Server) memberNewPage(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	units, err := s.memberFormUnits(r, a)
@@ -151,14 +148,8 @@ func (s *Server) memberNewPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) memberEditPage(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
 		return
 	}
 	m, err := s.Org.Member(r.Context(), a, id)
@@ -221,13 +212,13 @@ func memberFromForm(r *http.Request) (org.Member, map[string]string, apperr.Fiel
 }
 
 func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, isNew bool) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	m, raw, fe := memberFromForm(r)
 	_ = m.ValidateWith(fe) // with unreadable dates, show the other problems too
+	var err error
 	if !isNew {
 		if m.ID, err = pathID(r, "id"); err != nil {
 			s.fail(w, r, err)
@@ -277,9 +268,8 @@ func (s *Server) memberCreate(w http.ResponseWriter, r *http.Request) { s.saveMe
 func (s *Server) memberUpdate(w http.ResponseWriter, r *http.Request) { s.saveMember(w, r, false) }
 
 func (s *Server) rosterExport(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	unitID, _ := strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)

@@ -27,9 +27,8 @@ type homeData struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	if s.mustChange(w, r) {
@@ -131,9 +130,8 @@ func (s *Server) treeData(r *http.Request, a *org.Actor) (treeData, error) {
 }
 
 func (s *Server) treePage(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	if s.mustChange(w, r) {
@@ -148,9 +146,8 @@ func (s *Server) treePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unitCreate(w http.ResponseWriter, r *http.Request) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	in := org.UnitInput{ParentID: formInt(r, "parent"), Name: r.PostFormValue("name"), Type: org.UnitType(r.PostFormValue("type")), SortOrder: int(formInt(r, "sort_order"))}
@@ -196,9 +193,8 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errMsg string) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
+	a := s.actor(w, r)
+	if a == nil {
 		return
 	}
 	if s.mustChange(w, r) {
@@ -262,14 +258,8 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errM
 }
 
 func (s *Server) unitAction(w http.ResponseWriter, r *http.Request, do func(a *org.Actor, id int64) (string, error)) {
-	a, err := requireActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
 		return
 	}
 	msg, err := do(a, id)

@@ -278,3 +278,28 @@ func requireActor(r *http.Request) (*org.Actor, error) {
 }
 
 func asFieldErrors(err error, fe *apperr.FieldErrors) bool { return errors.As(err, fe) }
+
+// actor returns the logged-in actor. Without one it answers (the login
+// page for a browser, 401 for the API) and returns nil.
+func (s *Server) actor(w http.ResponseWriter, r *http.Request) *org.Actor {
+	a, err := requireActor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	return a
+}
+
+// actorID is actor plus the numeric path value name; nil when it answered.
+func (s *Server) actorID(w http.ResponseWriter, r *http.Request, name string) (*org.Actor, int64) {
+	a := s.actor(w, r)
+	if a == nil {
+		return nil, 0
+	}
+	id, err := pathID(r, name)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, 0
+	}
+	return a, id
+}
