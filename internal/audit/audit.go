@@ -42,12 +42,40 @@ type Entry struct {
 // are marshalled to JSON (nil gives ""). On PostgreSQL a transaction-scoped
 // advisory lock serialises writers of the chain; SQLite has one writer.
 func Record(ctx context.Context, tx *db.Tx, who Actor, action, entity string, entityID int64, before, after any) error {
+	c, err := Begin(ctx, tx)
+	if err != nil {
+		return err
+	}
+	return c.Record(ctx, who, action, entity, entityID, before, after)
+}
+
+// Chain appends many entries in one transaction: it takes the lock and
+// reads the head once, then keeps the head in memory (bulk imports).
+type Chain struct {
+	tx   *db.Tx
+	head string
+	ins  *sql.Stmt
+	n    int
+}
+
+// Begin locks the chain for the rest of the transaction and reads its head.
+func Begin(ctx context.Context, tx *db.Tx) (*Chain, error) {
 	if tx.Engine == db.Postgres {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7262001)`); err != nil {
-			return fmt.Errorf("audit lock: %w", err)
+			return nil, fmt.Errorf("audit lock: %w", err)
 		}
 	}
-	e := Entry{At: tx.NowText(), ActorID: who.ID, Actor: who.Name, Action: action, Entity: entity, EntityID: entityID}
+	c := &Chain{tx: tx}
+	err := tx.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&c.head)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	return c, nil
+}
+
+// Record appends one entry after the chain's head.
+func (c *Chain) Record(ctx context.Context, who Actor, action, entity string, entityID int64, before, after any) error {
+	e := Entry{At: c.tx.NowText(), ActorID: who.ID, Actor: who.Name, Action: action, Entity: entity, EntityID: entityID, PrevHash: c.head}
 	var err error
 	if e.Before, err = toJSON(before); err != nil {
 		return err
@@ -55,17 +83,26 @@ func Record(ctx context.Context, tx *db.Tx, who Actor, action, entity string, en
 	if e.After, err = toJSON(after); err != nil {
 		return err
 	}
-	err = tx.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&e.PrevHash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("audit head: %w", err)
-	}
 	e.Hash = hashOf(e)
-	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before_json, after_json, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.At, nullID(e.ActorID), e.Actor, e.Action, e.Entity, nullID(e.EntityID), e.Before, e.After, e.PrevHash, e.Hash)
+	const insert = `INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before_json, after_json, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{e.At, nullID(e.ActorID), e.Actor, e.Action, e.Entity, nullID(e.EntityID), e.Before, e.After, e.PrevHash, e.Hash}
+	c.n++
+	switch {
+	case c.n == 1: // most use cases write one entry: no statement to prepare
+		_, err = c.tx.Exec(ctx, insert, args...)
+	default:
+		if c.ins == nil {
+			if c.ins, err = c.tx.Prepare(ctx, insert); err != nil {
+				return fmt.Errorf("audit prepare: %w", err)
+			}
+		}
+		_, err = c.ins.ExecContext(ctx, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("audit insert: %w", err)
 	}
+	c.head = e.Hash
 	return nil
 }
 

@@ -242,7 +242,7 @@ func BenchmarkRosterPage(b *testing.B) {
 		client := &http.Client{CheckRedirect: noRedirect}
 		var buf bytes.Buffer
 		body := s.get(b, client, "/members", &buf)
-		if n := strings.Count(string(body), `<tr><td data-label=`); n != 50 {
+		if n := strings.Count(string(body), `<tr><td><a href="/members/`); n != 50 {
 			b.Fatalf("roster page shows %d rows, want 50", n)
 		}
 		b.SetBytes(int64(len(body)))

@@ -160,9 +160,10 @@ func rebind(e Engine, q string) string {
 // Tx is one use case's transaction. It carries the instant the use case runs
 // at, so that every row it writes agrees on the time and tests can fix it.
 type Tx struct {
-	tx     *sql.Tx
-	Engine Engine
-	Now    time.Time
+	tx       *sql.Tx
+	Engine   Engine
+	Now      time.Time
+	ReadOnly bool // opened by View
 }
 
 // Update runs fn in a read-write transaction, committing if fn returns nil.
@@ -181,7 +182,7 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *T
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, Engine: d.Engine, Now: d.Now().UTC()}
+	tx := &Tx{tx: stx, Engine: d.Engine, Now: d.Now().UTC(), ReadOnly: readOnly}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()

@@ -73,8 +73,8 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 		if !all {
 			var or []string
 			for _, p := range paths {
-				or = append(or, "u.path LIKE ?")
-				args = append(args, p+"%")
+				or = append(or, "(u.path >= ? AND u.path < ?)")
+				args = append(args, p, pathEnd(p))
 			}
 			if a.MemberID != 0 {
 				or = append(or, "m.id = ?")
@@ -90,8 +90,8 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 			if err != nil {
 				return err
 			}
-			where = append(where, "u.path LIKE ?")
-			args = append(args, u.Path+"%")
+			where = append(where, "u.path >= ? AND u.path < ?")
+			args = append(args, u.Path, pathEnd(u.Path))
 		}
 		if q := strings.TrimSpace(f.Q); q != "" {
 			if utf8.RuneCountInString(q) > 40 {
@@ -108,34 +108,60 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 		yesNo("m.retired", f.Retired, &where)
 		yesNo("m.no_post", f.NoPost, &where)
 		yesNo("m.oral", f.Oral, &where)
-		q := `SELECT ` + memberCols + `, COALESCE(us.username, ''), COUNT(*) OVER()
-			FROM members m JOIN units u ON u.id = m.unit_id LEFT JOIN users us ON us.member_id = m.id`
+		// Three short queries rather than one with COUNT(*) OVER(): the window
+		// makes the engine build and sort every matching wide row to keep 50
+		// (measured: 6 ms against under 1 ms for 2,000 members on SQLite).
+		from := ` FROM members m JOIN units u ON u.id = m.unit_id`
 		if len(where) > 0 {
-			q += " WHERE " + strings.Join(where, " AND ")
+			from += " WHERE " + strings.Join(where, " AND ")
 		}
-		q += ` ORDER BY u.path, m.id LIMIT ? OFFSET ?`
-		args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
-		rows, err := tx.Query(ctx, q, args...)
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*)`+from, args...).Scan(&out.Total); err != nil {
+			return err
+		}
+		if out.Total == 0 {
+			return nil
+		}
+		rows, err := tx.Query(ctx, `SELECT m.id`+from+` ORDER BY u.path, m.id LIMIT ? OFFSET ?`, append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+		if err != nil {
+			return err
+		}
+		var ids []any
+		pos := map[int64]int{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			pos[id] = len(ids)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		out.Members = make([]Member, len(ids))
+		rows, err = tx.Query(ctx, `SELECT `+memberCols+`, COALESCE(us.username, '') FROM members m LEFT JOIN users us ON us.member_id = m.id
+			WHERE m.id IN (`+db.In(len(ids))+`)`, ids...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var m Member
-			if err := rows.Scan(append(memberDest(&m), &m.Username, &out.Total)...); err != nil {
+			if err := rows.Scan(append(memberDest(&m), &m.Username)...); err != nil {
 				return err
 			}
-			out.Members = append(out.Members, m)
+			out.Members[pos[m.ID]] = m
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(out.Members) > 0 {
-			units, err := loadUnits(ctx, tx)
+			t, err := s.tree(ctx, tx)
 			if err != nil {
 				return err
 			}
-			t := BuildTree(units)
 			for i := range out.Members {
 				s.decorate(a, t, &out.Members[i])
 			}
@@ -144,6 +170,11 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 	})
 	return out, apperr.Wrap(err, "list members")
 }
+
+// pathEnd is the first path after every path in the subtree rooted at p
+// ("/1/4/" → "/1/40": '/' sorts just before '0'), so that a subtree is the
+// index range p <= path < pathEnd(p) on both engines.
+func pathEnd(p string) string { return strings.TrimSuffix(p, "/") + "0" }
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -177,11 +208,10 @@ func (s *Service) Member(ctx context.Context, a *Actor, id int64) (Member, error
 		if err != nil {
 			return err
 		}
-		units, err := loadUnits(ctx, tx)
+		t, err := s.tree(ctx, tx)
 		if err != nil {
 			return err
 		}
-		t := BuildTree(units)
 		if !a.CanRead(t.ByID[m.UnitID]) && m.ID != a.MemberID {
 			return apperr.Deny()
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"sort"
 	"strings"
 
 	"chuangzheng/internal/account"
@@ -73,6 +74,8 @@ type NewAccount struct {
 
 // PreviewImport stores the uploaded file and reads it against the roster
 // of the subtree rooted at unitID. The actor must be able to write there.
+// The file is parsed outside any transaction, so a large file never holds
+// up other writers.
 func (s *Service) PreviewImport(ctx context.Context, a *Actor, unitID int64, filename string, r io.Reader) (*ImportPreview, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxUploadBytes+1))
 	if err != nil {
@@ -81,7 +84,7 @@ func (s *Service) PreviewImport(ctx context.Context, a *Actor, unitID int64, fil
 	if len(data) > MaxUploadBytes {
 		return nil, apperr.Newf(apperr.Invalid, "文件过大（超过 %d MB），请拆分后分批导入", "The file is larger than %d MB; split it", MaxUploadBytes>>20)
 	}
-	var p *ImportPreview
+	var id int64
 	err = s.DB.Update(ctx, func(tx *db.Tx) error {
 		root, err := getUnit(ctx, tx, unitID)
 		if err != nil {
@@ -90,63 +93,78 @@ func (s *Service) PreviewImport(ctx context.Context, a *Actor, unitID int64, fil
 		if !a.CanWrite(root) {
 			return apperr.Deny()
 		}
-		id, err := tx.Insert(ctx, `INSERT INTO roster_uploads (user_id, unit_id, filename, content, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id, err = tx.Insert(ctx, `INSERT INTO roster_uploads (user_id, unit_id, filename, content, created_at) VALUES (?, ?, ?, ?, ?)`,
 			a.UserID, unitID, filename, data, tx.NowText())
+		return err
+	})
+	if err != nil {
+		return nil, apperr.Wrap(err, "store upload")
+	}
+	res := roster.Parse(filename, data)
+	var p *ImportPreview
+	err = s.DB.View(ctx, func(tx *db.Tx) error {
+		root, err := getUnit(ctx, tx, unitID)
 		if err != nil {
 			return err
 		}
-		p, err = s.plan(ctx, tx, a, root, filename, data)
-		if err != nil {
-			return err
-		}
-		p.UploadID = id
-		return nil
+		p, err = s.plan(ctx, tx, a, root, filename, res)
+		return err
 	})
 	if err != nil {
 		return nil, apperr.Wrap(err, "preview import")
 	}
+	p.UploadID = id
 	return p, nil
+}
+
+// upload is a stored roster file.
+type upload struct {
+	id, userID, unitID int64
+	filename           string
+	data               []byte
+	committed          bool
+}
+
+func getUpload(ctx context.Context, tx *db.Tx, a *Actor, uploadID int64) (upload, error) {
+	u := upload{id: uploadID}
+	var committed sql.NullString
+	err := tx.QueryRow(ctx, `SELECT user_id, unit_id, filename, content, committed_at FROM roster_uploads WHERE id = ?`, uploadID).
+		Scan(&u.userID, &u.unitID, &u.filename, &u.data, &committed)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.userID != a.UserID) {
+		return u, apperr.NotFoundf("导入文件", "Upload")
+	}
+	u.committed = committed.Valid
+	return u, err
 }
 
 // Upload re-reads a stored upload (to show its preview again).
 func (s *Service) Upload(ctx context.Context, a *Actor, uploadID int64) (*ImportPreview, error) {
-	var p *ImportPreview
+	var up upload
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		var err error
-		p, err = s.loadUpload(ctx, tx, a, uploadID)
+		up, err = getUpload(ctx, tx, a, uploadID)
 		return err
 	})
 	if err != nil {
 		return nil, apperr.Wrap(err, "load upload")
 	}
-	return p, nil
-}
-
-func (s *Service) loadUpload(ctx context.Context, tx *db.Tx, a *Actor, uploadID int64) (*ImportPreview, error) {
-	var userID, unitID int64
-	var filename string
-	var data []byte
-	var committed sql.NullString
-	err := tx.QueryRow(ctx, `SELECT user_id, unit_id, filename, content, committed_at FROM roster_uploads WHERE id = ?`, uploadID).
-		Scan(&userID, &unitID, &filename, &data, &committed)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && userID != a.UserID) {
-		return nil, apperr.NotFoundf("导入文件", "Upload")
-	}
+	res := roster.Parse(up.filename, up.data)
+	var p *ImportPreview
+	err = s.DB.View(ctx, func(tx *db.Tx) error {
+		root, err := getUnit(ctx, tx, up.unitID)
+		if err != nil {
+			return err
+		}
+		if !a.CanWrite(root) {
+			return apperr.Deny()
+		}
+		p, err = s.plan(ctx, tx, a, root, up.filename, res)
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return nil, apperr.Wrap(err, "load upload")
 	}
-	root, err := getUnit(ctx, tx, unitID)
-	if err != nil {
-		return nil, err
-	}
-	if !a.CanWrite(root) {
-		return nil, apperr.Deny()
-	}
-	p, err := s.plan(ctx, tx, a, root, filename, data)
-	if err != nil {
-		return nil, err
-	}
-	p.UploadID, p.Committed = uploadID, committed.Valid
+	p.UploadID, p.Committed = uploadID, up.committed
 	return p, nil
 }
 
@@ -155,9 +173,8 @@ type existing struct {
 	unit Unit
 }
 
-// plan parses the file and decides, row by row, what would happen.
-func (s *Service) plan(ctx context.Context, tx *db.Tx, a *Actor, root Unit, filename string, data []byte) (*ImportPreview, error) {
-	res := roster.Parse(filename, data)
+// plan decides, row by row, what a parsed file would do to the roster.
+func (s *Service) plan(ctx context.Context, tx *db.Tx, a *Actor, root Unit, filename string, res roster.Result) (*ImportPreview, error) {
 	p := &ImportPreview{Filename: filename, UnitID: root.ID, UnitName: root.Name, Problems: res.Problems, Rows: []ImportRow{}}
 	if len(res.FileProblems()) > 0 {
 		return p, nil
@@ -291,11 +308,7 @@ func (s *Service) plan(ctx context.Context, tx *db.Tx, a *Actor, root Unit, file
 }
 
 func sortProblems(ps []roster.Problem) {
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && ps[j].Row < ps[j-1].Row; j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Row < ps[j].Row })
 }
 
 func memberFromRecord(rec roster.Record, unitID int64) Member {
@@ -338,69 +351,66 @@ func diffMember(old, m Member) []string {
 // again against the roster as it is now, and if any row has a problem
 // nothing is written. New members get an account named by the pinyin of
 // their name, with one initial password for the batch that must be changed
-// at first login.
+// at first login. Each member's creation (with its account) or update is
+// one audit entry.
 func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Service, uploadID int64) (ImportResult, *ImportPreview, error) {
 	var res ImportResult
-	var p *ImportPreview
+	var up upload
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		var err error
+		up, err = getUpload(ctx, tx, a, uploadID)
+		return err
+	})
+	if err != nil {
+		return res, nil, apperr.Wrap(err, "load upload")
+	}
+	parsed := roster.Parse(up.filename, up.data)
 	pw := InitialPassword()
 	phc, err := acc.Hasher.Hash(pw)
 	if err != nil {
 		return res, nil, apperr.Wrap(err, "hash")
 	}
+	var p *ImportPreview
 	err = s.DB.Update(ctx, func(tx *db.Tx) error {
-		var err error
-		p, err = s.loadUpload(ctx, tx, a, uploadID)
+		var committed sql.NullString
+		if err := tx.QueryRow(ctx, `SELECT committed_at FROM roster_uploads WHERE id = ?`, uploadID).Scan(&committed); err != nil {
+			return err
+		}
+		root, err := getUnit(ctx, tx, up.unitID)
 		if err != nil {
 			return err
 		}
+		if !a.CanWrite(root) {
+			return apperr.Deny()
+		}
+		if p, err = s.plan(ctx, tx, a, root, up.filename, parsed); err != nil {
+			return err
+		}
+		p.UploadID, p.Committed = uploadID, committed.Valid
 		if p.Committed {
 			return apperr.New(apperr.Conflict, "这个文件已经导入过了", "This file has already been imported")
 		}
 		if !p.OK() {
 			return apperr.Newf(apperr.Invalid, "文件中有 %d 处问题，未导入任何数据；请修改后重新上传", "The file has %d problems; nothing was imported", len(p.Problems))
 		}
-		reserved := map[string]bool{}
+		w, err := newBulkWriter(ctx, tx, a, phc)
+		if err != nil {
+			return err
+		}
+		defer w.close()
 		for _, row := range p.Rows {
 			m := memberFromRecord(row.Record, row.UnitID)
 			_ = m.Validate() // fills gender and birth date from the ID number
 			switch row.Action {
 			case ActionCreate:
-				m, err = CreateMemberTx(ctx, tx, a, m)
+				name, err := w.create(ctx, &m)
 				if err != nil {
-					return err
-				}
-				name, err := account.FreeUsername(ctx, tx, account.Pinyin(m.Name), reserved)
-				if err != nil {
-					return err
-				}
-				reserved[name] = true
-				uid, err := acc.CreateTx(ctx, tx, who(a), account.NewUser{Username: name, DisplayName: m.Name, MemberID: m.ID, PasswordPHC: phc, MustChange: true})
-				if err != nil {
-					return err
-				}
-				if err := grantTx(ctx, tx, a, uid, RoleMember, m.UnitID); err != nil {
 					return err
 				}
 				res.Created++
 				res.NewAccounts = append(res.NewAccounts, NewAccount{Name: m.Name, Username: name, Unit: row.UnitName})
 			case ActionUpdate:
-				old, err := getMember(ctx, tx, row.MemberID)
-				if err != nil {
-					return err
-				}
-				if _, err := memberUnit(ctx, tx, a, m.UnitID); err != nil {
-					return err
-				}
-				m.ID, m.Version = old.ID, old.Version
-				if _, err := updateMember(ctx, tx, &m); err != nil {
-					return err
-				}
-				if old.UnitID != m.UnitID {
-					if _, err := tx.Exec(ctx, `UPDATE role_grants SET unit_id = ? WHERE role = 'member' AND unit_id = ? AND user_id IN (SELECT id FROM users WHERE member_id = ?)`, m.UnitID, old.UnitID, m.ID); err != nil {
-						return err
-					}
-				}
-				if err := audit.Record(ctx, tx, who(a), "member.import_update", "member", m.ID, old, m); err != nil {
+				if err := w.update(ctx, &m, row.MemberID); err != nil {
 					return err
 				}
 				res.Updated++
@@ -411,7 +421,7 @@ func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Servi
 		if _, err := tx.Exec(ctx, `UPDATE roster_uploads SET committed_at = ? WHERE id = ?`, tx.NowText(), uploadID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, who(a), "roster.import", "roster_upload", uploadID, nil,
+		return w.chain.Record(ctx, who(a), "roster.import", "roster_upload", uploadID, nil,
 			map[string]any{"file": p.Filename, "unit": p.UnitName, "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
 	})
 	if err != nil {
@@ -421,6 +431,146 @@ func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Servi
 		res.InitialPassword = pw
 	}
 	return res, p, nil
+}
+
+// bulkWriter writes many members in one transaction with prepared
+// statements, one audit chain, the taken usernames in memory and each
+// target unit checked once: a 10,000-row roster is a few statements a row.
+type bulkWriter struct {
+	tx                       *db.Tx
+	a                        *Actor
+	phc                      string
+	chain                    *audit.Chain
+	taken                    map[string]bool
+	units                    map[int64]error
+	member, user, grant, upd *sql.Stmt
+}
+
+func newBulkWriter(ctx context.Context, tx *db.Tx, a *Actor, phc string) (*bulkWriter, error) {
+	w := &bulkWriter{tx: tx, a: a, phc: phc, taken: map[string]bool{}, units: map[int64]error{}}
+	var err error
+	if w.chain, err = audit.Begin(ctx, tx); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT username FROM users`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		w.taken[u] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.Prepare(ctx, q)
+		return st
+	}
+	w.member = prep(`INSERT INTO members (unit_id, name, gender, id_number, ethnicity, birth_date, education, category, joined_date,
+		confirmed_date, retired, no_post, post, phone, status, remarks, oral, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`)
+	w.user = prep(`INSERT INTO users (username, display_name, password_hash, member_id, must_change, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, TRUE, FALSE, ?, ?) RETURNING id`)
+	w.grant = prep(`INSERT INTO role_grants (user_id, role, unit_id, created_at) VALUES (?, 'member', ?, ?)`)
+	w.upd = prep(`UPDATE members SET unit_id = ?, name = ?, gender = ?, id_number = ?, ethnicity = ?, birth_date = ?, education = ?,
+		category = ?, joined_date = ?, confirmed_date = ?, retired = ?, no_post = ?, post = ?, phone = ?, status = ?, remarks = ?, oral = ?,
+		version = version + 1, updated_at = ? WHERE id = ?`)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *bulkWriter) close() {
+	for _, st := range []*sql.Stmt{w.member, w.user, w.grant, w.upd} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *bulkWriter) checkUnit(ctx context.Context, unitID int64) error {
+	err, seen := w.units[unitID]
+	if !seen {
+		_, err = memberUnit(ctx, w.tx, w.a, unitID)
+		w.units[unitID] = err
+	}
+	return err
+}
+
+// freeUsername is account.FreeUsername against the names held in memory.
+func (w *bulkWriter) freeUsername(base string) string {
+	if len(base) < 2 {
+		base = "dy" + base
+	}
+	if len(base) > 28 {
+		base = base[:28]
+	}
+	name := base
+	for i := 2; w.taken[name]; i++ {
+		name = fmt.Sprintf("%s%d", base, i)
+	}
+	w.taken[name] = true
+	return name
+}
+
+// create adds a member with an account (must change password) and the member role.
+func (w *bulkWriter) create(ctx context.Context, m *Member) (string, error) {
+	if err := w.checkUnit(ctx, m.UnitID); err != nil {
+		return "", err
+	}
+	now := w.tx.NowText()
+	m.Version, m.UpdatedAt = 1, now
+	if err := w.member.QueryRowContext(ctx, m.UnitID, m.Name, m.Gender, m.IDNumber, m.Ethnicity, m.BirthDate.String(), m.Education, m.Category,
+		m.JoinedDate.String(), m.ConfirmedDate.String(), m.Retired, m.NoPost, m.Post, m.Phone, m.Status, m.Remarks, m.Oral, now, now).Scan(&m.ID); err != nil {
+		if db.IsUniqueViolation(err) {
+			return "", apperr.Newf(apperr.Conflict, "公民身份号码 %s 已在花名册中（可能刚被他人录入），请重新预览", "ID number %s is already on the roster; preview again", m.IDNumber)
+		}
+		return "", err
+	}
+	name := w.freeUsername(account.Pinyin(m.Name))
+	var uid int64
+	if err := w.user.QueryRowContext(ctx, name, m.Name, w.phc, m.ID, now, now).Scan(&uid); err != nil {
+		return "", err
+	}
+	if _, err := w.grant.ExecContext(ctx, uid, m.UnitID, now); err != nil {
+		return "", err
+	}
+	m.Username = name
+	return name, w.chain.Record(ctx, who(w.a), "member.import_create", "member", m.ID, nil, m)
+}
+
+// update saves an imported member's changes (moving branch if the file says so).
+func (w *bulkWriter) update(ctx context.Context, m *Member, id int64) error {
+	old, err := getMember(ctx, w.tx, id)
+	if err != nil {
+		return err
+	}
+	if err := w.checkUnit(ctx, m.UnitID); err != nil {
+		return err
+	}
+	m.ID, m.Version, m.UpdatedAt = id, old.Version+1, w.tx.NowText()
+	if _, err := w.upd.ExecContext(ctx, m.UnitID, m.Name, m.Gender, m.IDNumber, m.Ethnicity, m.BirthDate.String(), m.Education, m.Category,
+		m.JoinedDate.String(), m.ConfirmedDate.String(), m.Retired, m.NoPost, m.Post, m.Phone, m.Status, m.Remarks, m.Oral, m.UpdatedAt, id); err != nil {
+		return err
+	}
+	if old.UnitID != m.UnitID {
+		if _, err := w.tx.Exec(ctx, `UPDATE role_grants SET unit_id = ? WHERE role = 'member' AND unit_id = ? AND user_id IN (SELECT id FROM users WHERE member_id = ?)`, m.UnitID, old.UnitID, id); err != nil {
+			return err
+		}
+	}
+	return w.chain.Record(ctx, who(w.a), "member.import_update", "member", id, old, m)
 }
 
 // InitialPassword makes a readable one-time password like "Cz-4827-kqmt".

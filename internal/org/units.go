@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"chuangzheng/internal/apperr"
@@ -17,6 +18,58 @@ import (
 // Service holds the use cases of the organisation tree and roster.
 type Service struct {
 	DB *db.DB
+
+	cache treeCache
+}
+
+// treeCache holds the last tree read, valid while tree_version is unchanged;
+// every change to the tree bumps the version in its transaction, so several
+// instances on one database stay correct.
+type treeCache struct {
+	mu      sync.Mutex
+	version int64
+	tree    *Tree
+}
+
+// tree returns the whole tree as tx sees it, from the cache when current.
+// Only read-only transactions use the cache: a write transaction may see
+// its own uncommitted changes, which must never be cached.
+func (s *Service) tree(ctx context.Context, tx *db.Tx) (*Tree, error) {
+	if !tx.ReadOnly {
+		units, err := loadUnits(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		return BuildTree(units), nil
+	}
+	var v int64
+	if err := tx.QueryRow(ctx, `SELECT version FROM tree_version WHERE id = 1`).Scan(&v); err != nil {
+		return nil, err
+	}
+	s.cache.mu.Lock()
+	t := s.cache.tree
+	current := t != nil && s.cache.version == v
+	s.cache.mu.Unlock()
+	if current {
+		return t, nil
+	}
+	units, err := loadUnits(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	t = BuildTree(units)
+	s.cache.mu.Lock()
+	if v >= s.cache.version {
+		s.cache.version, s.cache.tree = v, t
+	}
+	s.cache.mu.Unlock()
+	return t, nil
+}
+
+// bumpTree marks the tree changed (inside the changing transaction).
+func bumpTree(ctx context.Context, tx *db.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE tree_version SET version = version + 1 WHERE id = 1`)
+	return err
 }
 
 func who(a *Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
@@ -132,16 +185,16 @@ func (s *Service) Tree(ctx context.Context, a *Actor) (*Tree, error) {
 	if a == nil {
 		return nil, apperr.New(apperr.Unauthorized, "请先登录", "Please log in")
 	}
-	var units []Unit
+	var t *Tree
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		var err error
-		units, err = loadUnits(ctx, tx)
+		t, err = s.tree(ctx, tx)
 		return err
 	})
 	if err != nil {
 		return nil, apperr.Wrap(err, "load tree")
 	}
-	return BuildTree(units), nil
+	return t, nil
 }
 
 // Unit returns one unit.
@@ -230,6 +283,9 @@ func CreateUnitTx(ctx context.Context, tx *db.Tx, a *Actor, in UnitInput) (Unit,
 			return err
 		}
 		out = Unit{ID: id, ParentID: in.ParentID, Name: name, Type: in.Type, Path: path, Depth: depth, SortOrder: in.SortOrder}
+		if err := bumpTree(ctx, tx); err != nil {
+			return err
+		}
 		if err := history(ctx, tx, a, id, "create", "", name); err != nil {
 			return err
 		}
@@ -295,6 +351,9 @@ func (s *Service) RenameUnit(ctx context.Context, a *Actor, id int64, newName st
 		}
 		out = u
 		out.Name = name
+		if err := bumpTree(ctx, tx); err != nil {
+			return err
+		}
 		if err := history(ctx, tx, a, id, "rename", u.Name, name); err != nil {
 			return err
 		}
@@ -346,6 +405,9 @@ func (s *Service) MoveUnit(ctx context.Context, a *Actor, id, newParentID int64)
 		old := u
 		out = u
 		out.ParentID, out.Path, out.Depth = p.ID, newPath, p.Depth+1
+		if err := bumpTree(ctx, tx); err != nil {
+			return err
+		}
 		if err := history(ctx, tx, a, id, "move", fmt.Sprint(old.ParentID), fmt.Sprint(p.ID)); err != nil {
 			return err
 		}
@@ -388,6 +450,9 @@ func (s *Service) CloseUnit(ctx context.Context, a *Actor, id int64) (Unit, erro
 		}
 		out = u
 		out.ClosedAt = tx.NowText()
+		if err := bumpTree(ctx, tx); err != nil {
+			return err
+		}
 		if err := history(ctx, tx, a, id, "close", "", ""); err != nil {
 			return err
 		}

@@ -13,6 +13,12 @@ CREATE TABLE units (
 );
 CREATE INDEX units_parent ON units(parent_id);
 CREATE INDEX units_path ON units(path);
+-- Bumped by every change to the tree, so instances can cache it safely.
+CREATE TABLE tree_version (
+  id INTEGER PRIMARY KEY,
+  version BIGINT NOT NULL
+);
+INSERT INTO tree_version (id, version) VALUES (1, 0);
 CREATE TABLE unit_history (
   id INTEGER PRIMARY KEY,
   unit_id BIGINT NOT NULL REFERENCES units(id),
