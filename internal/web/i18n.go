@@ -2,8 +2,22 @@ package web
 
 // english translates the Chinese text of pages and messages. Chinese is the
 // source language: a text missing here is shown in Chinese (a test checks
-// that every text in the templates has an entry).
-var english = map[string]string{
+// that every text in the templates has an entry). Each feature keeps its
+// own catalog in i18n_<feature>.go.
+var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meetingEnglish)
+
+func mergeCatalogs(cs ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, c := range cs {
+		for k, v := range c {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// coreEnglish covers the foundation's pages.
+var coreEnglish = map[string]string{
 	"更多筛选条件": "More filters",
 	"自 %s 起": "since %s",
 	"结束后该领导不再联系本单位（记录保留）。确定结束吗？": "The leader will no longer be liaison for this unit (the record is kept). End it?",

@@ -47,6 +47,15 @@ func (s *Server) routes() []route {
 		h("POST /import/{id}/commit", s.importCommit),
 		h("GET /import/template.xlsx", s.importTemplate),
 
+		// Campaign year (campaign:begin).
+		// (campaign:end)
+
+		// Notifications (notify:begin).
+		// (notify:end)
+
+		// Meetings (meeting:begin).
+		// (meeting:end)
+
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),
 		h("DELETE /api/v1/session", s.apiLogout),

@@ -14,17 +14,23 @@ import (
 
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/db"
+	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 )
 
 // Server holds what the handlers need.
 type Server struct {
-	DB      *db.DB
-	Org     *org.Service
-	Account *account.Service
-	Log     *slog.Logger
-	Version string
+	DB       *db.DB
+	Org      *org.Service
+	Account  *account.Service
+	Campaign *campaign.Service
+	Notify   *notify.Service
+	Meeting  *meeting.Service
+	Log      *slog.Logger
+	Version  string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For.

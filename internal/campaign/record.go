@@ -1,0 +1,80 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+
+	"chuangzheng/internal/db"
+)
+
+// Owner says who owes a required action.
+type Owner string
+
+// Owners of required actions.
+const (
+	OwnerOffice Owner = "office" // 机关党委 (the campaign's root unit)
+	OwnerBranch Owner = "branch" // every 党支部 in the campaign's subtree
+	OwnerMember Owner = "member" // every member
+	OwnerLeader Owner = "leader" // every liaison leader, for their unit
+)
+
+// ManualKind completes an action by hand, with a note and evidence.
+const ManualKind = "manual"
+
+// Kind is a kind of record that completes required actions. Features
+// register their kinds when the application is wired (app passes them to
+// the Service), so this package never imports the features.
+type Kind struct {
+	Code    string // e.g. "meeting.mobilisation"
+	Label   string // 中文, e.g. "召开动员会"
+	LabelEn string
+}
+
+// Signal is a record made elsewhere (a meeting held, a commitment
+// published…) that completes the actions of its kind for a unit or member.
+type Signal struct {
+	Kind     string
+	UnitID   int64
+	MemberID int64 // 0 for unit-level records
+	RefID    int64 // the record's id in its own feature, to withdraw it
+	Note     string
+}
+
+// Record stores a signal inside the caller's transaction, so the record and
+// its effect on the progress grid are written together.
+func Record(ctx context.Context, tx *db.Tx, s Signal) error {
+	if s.Kind == "" || s.UnitID == 0 {
+		return fmt.Errorf("campaign signal needs a kind and a unit")
+	}
+	var member any
+	if s.MemberID != 0 {
+		member = s.MemberID
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO campaign_signals (kind, unit_id, member_id, ref_id, note, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.Kind, s.UnitID, member, s.RefID, s.Note, tx.NowText())
+	return err
+}
+
+// Withdraw removes the signals of a record (a meeting cancelled, a
+// commitment withdrawn) inside the caller's transaction.
+func Withdraw(ctx context.Context, tx *db.Tx, kind string, refID int64) error {
+	_, err := tx.Exec(ctx, `DELETE FROM campaign_signals WHERE kind = ? AND ref_id = ?`, kind, refID)
+	return err
+}
+
+// Todo is one thing a user owes, for their to-do list and the grid.
+type Todo struct {
+	UserID int64  // who owes it (0 when owed by a unit's secretary)
+	UnitID int64  // the unit it concerns
+	Title  string // what
+	Due    string // civil date "2006-01-02", "" if none
+	URL    string // where to do it
+	Source string // "action", "meeting", …
+	Done   bool
+}
+
+// TodoSource lets another feature add items (e.g. meeting action items) to
+// to-do lists and the grid without this package knowing it.
+type TodoSource interface {
+	Todos(ctx context.Context, tx *db.Tx, userID int64, unitIDs []int64) ([]Todo, error)
+}
