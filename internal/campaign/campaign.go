@@ -4,7 +4,12 @@
 // unit × phase progress grid.
 package campaign
 
-import "chuangzheng/internal/db"
+import (
+	"encoding/json"
+	"time"
+
+	"chuangzheng/internal/db"
+)
 
 // Service holds the campaign use cases.
 type Service struct {
@@ -13,4 +18,8 @@ type Service struct {
 	Kinds []Kind
 	// Sources add other features' to-do items (meeting action items…).
 	Sources []TodoSource
+	// Zone is where days are counted; nil means UTC (app sets Asia/Shanghai).
+	Zone *time.Location
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -18,8 +18,11 @@ import (
 	"chuangzheng/internal/org"
 )
 
-// RootName is the demo bureau's root unit.
+// RootName is the demo bureau's party committee (the campaign office's unit).
 const RootName = "株洲市畜牧兽医水产局机关党委"
+
+// CityName is the superior body the bureau reports to (向市委报告).
+const CityName = "中共株洲市委"
 
 // LeadingGroupName is the bureau's 党组, beside the tree.
 const LeadingGroupName = "株洲市畜牧兽医水产局党组"
@@ -89,6 +92,7 @@ func Accounts() []Account {
 	out := []Account{
 		{"admin", "系统管理员", "系统管理员"},
 		{"office", "机关党委（创争办）", "机关党委"},
+		{"city", "上级党组织（市创争办），只读并签收报告", "中共株洲市委"},
 	}
 	for _, l := range Leaders {
 		out = append(out, Account{account.Pinyin(l.Name), "领导小组成员 · 联系" + l.LiaisonFullName(), l.Name + "（" + l.Title + "）"})
@@ -103,7 +107,7 @@ func Accounts() []Account {
 func Loaded(ctx context.Context, d *db.DB) (bool, error) {
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE name = ? AND parent_id IS NULL`, RootName).Scan(&n)
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE name = ?`, RootName).Scan(&n)
 	})
 	return n > 0, err
 }
@@ -135,7 +139,11 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 		unit := func(parent int64, name string, t org.UnitType, order int) (org.Unit, error) {
 			return org.CreateUnitTx(ctx, tx, a, org.UnitInput{ParentID: parent, Name: name, Type: t, SortOrder: order})
 		}
-		root, err := unit(0, RootName, org.Committee, 0)
+		city, err := unit(0, CityName, org.Committee, 0)
+		if err != nil {
+			return err
+		}
+		root, err := unit(city.ID, RootName, org.Committee, 0)
 		if err != nil {
 			return err
 		}
@@ -163,6 +171,14 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 			return err
 		}
 		if err := org.GrantRoleTx(ctx, tx, a, adminID, org.RoleAdmin, 0); err != nil {
+			return err
+		}
+		// The city's campaign office (市创争办): reads everything below the city, receives reports.
+		cityID, err := mkUser("city", "市创争办", 0)
+		if err != nil {
+			return err
+		}
+		if err := org.GrantRoleTx(ctx, tx, a, cityID, org.RoleLeader, city.ID); err != nil {
 			return err
 		}
 		officeID, err := mkUser("office", "机关党委", 0)

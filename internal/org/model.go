@@ -78,6 +78,9 @@ func CanHold(parent, child UnitType) bool {
 	if parent == LeadingGroup {
 		return false
 	}
+	if child == Committee {
+		return parent == Committee // 市委 → 县区委 → 机关党委
+	}
 	return child.rank() > parent.rank()
 }
 

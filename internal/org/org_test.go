@@ -163,7 +163,7 @@ func TestTreeRules(t *testing.T) {
 		g1 := f.units["第一党小组"]
 
 		nb, err := f.s.CreateUnit(ctx, office, org.UnitInput{ParentID: root.ID, Name: "  新设支部 ", Type: org.Branch})
-		if err != nil || nb.Name != "新设支部" || nb.Depth != 1 {
+		if err != nil || nb.Name != "新设支部" || nb.Depth != root.Depth+1 {
 			t.Fatalf("create: %+v %v", nb, err)
 		}
 		cases := []struct {
@@ -204,7 +204,7 @@ func TestTreeRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.reload()
-		if g := f.units["第一党小组"]; !strings.HasPrefix(g.Path, gb.Path) || g.Depth != 3 {
+		if g := f.units["第一党小组"]; !strings.HasPrefix(g.Path, gb.Path) || g.Depth != root.Depth+3 {
 			t.Errorf("group after its branch moved: path %s depth %d", g.Path, g.Depth)
 		}
 		// The secretary of 机关支部 keeps reach after the move (grants follow the unit, not a path copy).

@@ -255,7 +255,11 @@ func TestAPITokenAndLogout(t *testing.T) {
 		t.Fatalf("token use: %d", code)
 	}
 	// A script with a token writes without Origin headers (curl), and CSRF checks let it through.
-	if code, body, _ := script.do("POST", "/api/v1/orgs", `{"parent":1,"name":"脚本支部","type":"党支部"}`, map[string]string{"Authorization": "Bearer " + tok.Token}); code != 201 {
+	var root int64
+	_ = st.d.View(context.Background(), func(tx *db.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&root)
+	})
+	if code, body, _ := script.do("POST", "/api/v1/orgs", `{"parent":`+itoa(root)+`,"name":"脚本支部","type":"党支部"}`, map[string]string{"Authorization": "Bearer " + tok.Token}); code != 201 {
 		t.Fatalf("token write: %d %s", code, body)
 	}
 	if code, _, _ := c.do("DELETE", "/api/v1/session", "", nil); code != 204 {

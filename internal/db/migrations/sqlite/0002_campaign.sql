@@ -90,3 +90,8 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_to ON reports(to_unit_id, status);
 CREATE INDEX reports_from ON reports(from_unit_id);
+CREATE TABLE calendar_feeds (
+  user_id BIGINT PRIMARY KEY REFERENCES users(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);

@@ -1,0 +1,376 @@
+package campaign
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/audit"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/org"
+)
+
+// MaxFileBytes is the largest evidence file accepted.
+const MaxFileBytes = 10 << 20
+
+// File is an uploaded document (a plan, evidence for a completion).
+type File struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// allowedTypes are the evidence files accepted: documents and images.
+var allowedTypes = map[string]bool{
+	"application/pdf": true, "image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true,
+	"application/zip":           true, // .docx/.xlsx are zip containers
+	"text/plain; charset=utf-8": true, "application/msword": true, "application/vnd.ms-excel": true,
+	"application/x-ole-storage": true, "application/octet-stream": false,
+}
+
+// checkFile sniffs the content (never trusting the name) and limits the size.
+func checkFile(f *File) error {
+	if len(f.Data) == 0 {
+		return apperr.Field("file", "文件是空的", "The file is empty")
+	}
+	if len(f.Data) > MaxFileBytes {
+		return apperr.Newf(apperr.Invalid, "文件过大（最大 %d MB）", "The file is too large (max %d MB)", MaxFileBytes>>20)
+	}
+	ct := http.DetectContentType(f.Data)
+	if !allowedTypes[ct] {
+		return apperr.Field("file", "只接受 PDF、Word、Excel、图片或文本文件", "Only PDF, Word, Excel, image or text files are accepted")
+	}
+	f.ContentType = ct
+	if utf8.RuneCountInString(f.Name) > 120 {
+		f.Name = string([]rune(f.Name)[:120])
+	}
+	return nil
+}
+
+func saveFile(ctx context.Context, tx *db.Tx, a *org.Actor, f *File) (int64, error) {
+	if f == nil {
+		return 0, nil
+	}
+	return tx.Insert(ctx, `INSERT INTO files (name, content_type, size, data, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		f.Name, f.ContentType, len(f.Data), f.Data, nullID(a.UserID), tx.NowText())
+}
+
+// CompleteInput registers a completion by hand.
+type CompleteInput struct {
+	ActionID int64
+	UnitID   int64 // the unit owing it (the branch, the office's root, a liaison unit)
+	MemberID int64 // for member actions
+	Note     string
+	File     *File
+}
+
+// findAction returns the action and its phase within the campaign.
+func findAction(c Campaign, actionID int64) (Action, Phase, bool) {
+	for _, p := range c.Phases {
+		for _, a := range p.Actions {
+			if a.ID == actionID {
+				return a, p, true
+			}
+		}
+	}
+	return Action{}, Phase{}, false
+}
+
+// mayComplete decides who may register an action for a unit or member: the
+// office always; a branch action its secretary; a member action the member
+// or their secretary; a leader action the liaison leader of the unit.
+func mayComplete(ctx context.Context, tx *db.Tx, a *org.Actor, root org.Unit, ac Action, unit org.Unit, memberID int64) (bool, error) {
+	if canManage(a, root) {
+		return true, nil
+	}
+	switch ac.Owner {
+	case OwnerBranch:
+		return a.CanWrite(unit), nil
+	case OwnerMember:
+		return memberID == a.MemberID || a.CanWrite(unit), nil
+	case OwnerLeader:
+		for _, l := range a.Liaisons {
+			if l.UnitID == unit.ID {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// Complete registers an action as done for a unit (or member) by hand,
+// with a note and optional evidence.
+func (s *Service) Complete(ctx context.Context, a *org.Actor, campaignID int64, in CompleteInput) error {
+	in.Note = strings.TrimSpace(in.Note)
+	if utf8.RuneCountInString(in.Note) > 1000 {
+		return apperr.Field("note", "说明不能超过 1000 字", "The note may have at most 1000 characters")
+	}
+	if in.File != nil {
+		if err := checkFile(in.File); err != nil {
+			return err
+		}
+	}
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		c, root, err := load(ctx, tx, campaignID)
+		if err != nil {
+			return err
+		}
+		ac, _, ok := findAction(c, in.ActionID)
+		if !ok {
+			return apperr.NotFoundf("规定动作", "Action")
+		}
+		if s.Automatic(ac.Kind) && !canManage(a, root) {
+			return apperr.New(apperr.Conflict, "这项规定动作由系统根据相应记录自动完成，无需手工登记", "This action completes itself from the records it is tied to")
+		}
+		unitID := in.UnitID
+		if in.MemberID != 0 {
+			if err := tx.QueryRow(ctx, `SELECT unit_id FROM members WHERE id = ?`, in.MemberID).Scan(&unitID); err != nil {
+				return apperr.NotFoundf("党员", "Member")
+			}
+		}
+		unit, err := getUnit(ctx, tx, unitID)
+		if err != nil {
+			return err
+		}
+		if !unit.Within(root.Path) {
+			return apperr.New(apperr.Invalid, "该组织不在本次活动范围内", "That unit is outside the campaign")
+		}
+		if ac.Owner == OwnerMember && in.MemberID == 0 {
+			return apperr.Field("member_id", "请指明是哪位党员完成的", "Say which member completed it")
+		}
+		ok, err = mayComplete(ctx, tx, a, root, ac, unit, in.MemberID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.Deny()
+		}
+		var n int
+		if in.MemberID != 0 {
+			err = tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_completions WHERE action_id = ? AND member_id = ?`, ac.ID, in.MemberID).Scan(&n)
+		} else {
+			err = tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_completions WHERE action_id = ? AND unit_id = ? AND member_id IS NULL`, ac.ID, unitID).Scan(&n)
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.New(apperr.Conflict, "已登记完成，无需重复登记", "Already registered as done")
+		}
+		fileID, err := saveFile(ctx, tx, a, in.File)
+		if err != nil {
+			return err
+		}
+		id, err := tx.Insert(ctx, `INSERT INTO campaign_completions (action_id, unit_id, member_id, note, file_id, completed_by, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			ac.ID, unitID, nullID(in.MemberID), in.Note, nullID(fileID), nullID(a.UserID), tx.NowText())
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, who(a), "campaign.complete", "campaign_completion", id, nil,
+			map[string]any{"action": ac.Title, "unit": unit.Name, "member_id": in.MemberID, "note": in.Note, "file_id": fileID})
+	})
+	return apperr.Wrap(err, "complete action")
+}
+
+// Undo withdraws a completion by hand (a mistake).
+func (s *Service) Undo(ctx context.Context, a *org.Actor, campaignID, completionID int64) error {
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		c, root, err := load(ctx, tx, campaignID)
+		if err != nil {
+			return err
+		}
+		var actionID, unitID int64
+		var memberID sql.NullInt64
+		err = tx.QueryRow(ctx, `SELECT action_id, unit_id, member_id FROM campaign_completions WHERE id = ?`, completionID).Scan(&actionID, &unitID, &memberID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.NotFoundf("完成记录", "Completion")
+		}
+		if err != nil {
+			return err
+		}
+		ac, _, ok := findAction(c, actionID)
+		if !ok {
+			return apperr.NotFoundf("完成记录", "Completion")
+		}
+		unit, err := getUnit(ctx, tx, unitID)
+		if err != nil {
+			return err
+		}
+		if ok, err := mayComplete(ctx, tx, a, root, ac, unit, memberID.Int64); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			return apperr.Deny()
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM campaign_completions WHERE id = ?`, completionID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, who(a), "campaign.uncomplete", "campaign_completion", completionID, map[string]any{"action": ac.Title, "unit": unit.Name}, nil)
+	})
+	return apperr.Wrap(err, "undo completion")
+}
+
+// Completion is a registered completion shown in a cell's detail.
+type Completion struct {
+	ID       int64
+	ActionID int64
+	UnitID   int64
+	MemberID int64
+	Member   string
+	Note     string
+	FileID   int64
+	FileName string
+	By       string
+	At       string
+}
+
+// CellDetail is one unit's items in one phase, with evidence and the
+// members who have not done member actions.
+type CellDetail struct {
+	Campaign    Campaign
+	Phase       Phase
+	Unit        org.Unit
+	Row         Row
+	Cell        Cell
+	Completions map[int64][]Completion // action → completions in this unit
+	Missing     map[int64][]string     // member action → names not done
+	Signals     map[int64][]string     // action → records that completed it
+	CanManage   bool
+}
+
+// Detail opens one cell of the grid.
+func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, phaseID int64) (*CellDetail, error) {
+	var out *CellDetail
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		g, err := s.readGrid(ctx, tx, campaignID)
+		if err != nil {
+			return err
+		}
+		unit, ok := g.tree.ByID[unitID]
+		if !ok {
+			return apperr.NotFoundf("组织", "Organisation")
+		}
+		if !a.CanRead(unit) {
+			return apperr.Deny()
+		}
+		grid := s.compute(g, a, GridFilter{UnitID: unitID})
+		d := &CellDetail{Campaign: g.c, Unit: unit, Completions: map[int64][]Completion{}, Missing: map[int64][]string{}, Signals: map[int64][]string{},
+			CanManage: canManage(a, g.root)}
+		for _, r := range grid.Rows {
+			if r.Unit.ID != unitID {
+				continue
+			}
+			d.Row = r
+			for i, p := range g.c.Phases {
+				if p.ID == phaseID {
+					d.Phase, d.Cell = p, r.Cells[i]
+				}
+			}
+		}
+		if d.Phase.ID == 0 {
+			return apperr.NotFoundf("阶段", "Phase")
+		}
+		lo, hi := unit.Path, strings.TrimSuffix(unit.Path, "/")+"0"
+		rows, err := tx.Query(ctx, `SELECT cc.id, cc.action_id, cc.unit_id, COALESCE(cc.member_id, 0), COALESCE(m.name, ''), cc.note, COALESCE(cc.file_id, 0),
+			COALESCE(f.name, ''), COALESCE(us.display_name, ''), cc.completed_at
+			FROM campaign_completions cc JOIN units u ON u.id = cc.unit_id LEFT JOIN members m ON m.id = cc.member_id
+			LEFT JOIN files f ON f.id = cc.file_id LEFT JOIN users us ON us.id = cc.completed_by
+			JOIN campaign_actions a ON a.id = cc.action_id WHERE a.phase_id = ? AND u.path >= ? AND u.path < ? ORDER BY cc.id`, phaseID, lo, hi)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c Completion
+			if err := rows.Scan(&c.ID, &c.ActionID, &c.UnitID, &c.MemberID, &c.Member, &c.Note, &c.FileID, &c.FileName, &c.By, &c.At); err != nil {
+				rows.Close()
+				return err
+			}
+			d.Completions[c.ActionID] = append(d.Completions[c.ActionID], c)
+		}
+		rows.Close()
+		from, to := fmt.Sprintf("%d-01-01", g.c.Year), fmt.Sprintf("%d-01-01", g.c.Year+1)
+		for _, ac := range d.Phase.Actions {
+			if ac.Kind != ManualKind {
+				rows, err := tx.Query(ctx, `SELECT s.note, s.at, COALESCE(m.name, '') FROM campaign_signals s JOIN units u ON u.id = s.unit_id
+					LEFT JOIN members m ON m.id = s.member_id WHERE s.kind = ? AND u.path >= ? AND u.path < ? AND s.at >= ? AND s.at < ? ORDER BY s.id LIMIT 20`,
+					ac.Kind, lo, hi, from, to)
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					var note, at, member string
+					if err := rows.Scan(&note, &at, &member); err != nil {
+						rows.Close()
+						return err
+					}
+					label := note
+					if member != "" {
+						label = member + "：" + note
+					}
+					d.Signals[ac.ID] = append(d.Signals[ac.ID], label)
+				}
+				rows.Close()
+			}
+			if ac.Owner != OwnerMember || unit.Type != org.Branch {
+				continue
+			}
+			rows, err := tx.Query(ctx, `SELECT m.name FROM members m JOIN units u ON u.id = m.unit_id
+				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND m.id NOT IN (
+					SELECT member_id FROM campaign_signals WHERE kind = ? AND member_id IS NOT NULL AND at >= ? AND at < ?
+					UNION SELECT member_id FROM campaign_completions WHERE action_id = ? AND member_id IS NOT NULL)
+				ORDER BY u.path, m.id`, lo, hi, ac.Kind, from, to, ac.ID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var name string
+				if err := rows.Scan(&name); err != nil {
+					rows.Close()
+					return err
+				}
+				d.Missing[ac.ID] = append(d.Missing[ac.ID], name)
+			}
+			rows.Close()
+		}
+		out = d
+		return nil
+	})
+	if err != nil {
+		return nil, apperr.Wrap(err, "cell detail")
+	}
+	return out, nil
+}
+
+// FileFor returns an evidence file the actor may read (one attached to a
+// campaign they can see).
+func (s *Service) FileFor(ctx context.Context, a *org.Actor, id int64) (File, error) {
+	var f File
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		var unitID int64
+		err := tx.QueryRow(ctx, `SELECT f.name, f.content_type, f.data, COALESCE(
+				(SELECT cc.unit_id FROM campaign_completions cc WHERE cc.file_id = f.id LIMIT 1),
+				(SELECT c.unit_id FROM campaigns c WHERE c.plan_file_id = f.id LIMIT 1),
+				(SELECT r.from_unit_id FROM reports r WHERE r.file_id = f.id LIMIT 1), 0)
+			FROM files f WHERE f.id = ?`, id).Scan(&f.Name, &f.ContentType, &f.Data, &unitID)
+		if errors.Is(err, sql.ErrNoRows) || unitID == 0 {
+			return apperr.NotFoundf("文件", "File")
+		}
+		if err != nil {
+			return err
+		}
+		u, err := getUnit(ctx, tx, unitID)
+		if err != nil {
+			return err
+		}
+		if !canSee(a, u, memberUnitPath(ctx, tx, a)) {
+			return apperr.Deny()
+		}
+		return nil
+	})
+	return f, apperr.Wrap(err, "get file")
+}

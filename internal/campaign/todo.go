@@ -1,0 +1,184 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/civil"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/org"
+)
+
+// Horizon is how far ahead "due this week" looks.
+const Horizon = 7
+
+// DueItem is something the actor or their unit owes soon or late.
+type DueItem struct {
+	Campaign Campaign
+	Phase    string
+	Unit     org.Unit
+	Title    string
+	Due      civil.Date
+	Status   Status
+	Progress string // e.g. "12/40" for member actions
+	Mine     bool   // owed by the actor personally (as a member or leader)
+	URL      string
+	Source   string
+}
+
+// DaysLeft until the item is due (negative when late).
+func (d DueItem) DaysLeft(today civil.Date) int { return daysBetween(today, d.Due) }
+
+// DueSoon lists what the actor owes within Horizon days or late, across
+// active campaigns: their branches' items (secretaries, the office), their
+// own member items, their liaison items, and other features' to-dos.
+func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) {
+	today := s.today()
+	limit := civil.FromTime(today.Time().AddDate(0, 0, Horizon))
+	var out []DueItem
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM campaigns WHERE status = 'active' AND year = ? ORDER BY id`, today.Y)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			g, err := s.readGrid(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if !canSee(a, g.root, memberUnitPath(ctx, tx, a)) {
+				continue
+			}
+			grid := s.compute(g, a, GridFilter{})
+			for _, r := range grid.Rows {
+				if !a.CanWrite(r.Unit) && !liaisonFor(a, g, r.Unit) {
+					continue
+				}
+				for i, cell := range r.Cells {
+					for _, it := range cell.Items {
+						if it.Status == StatusDone || it.Status == StatusUpcoming || it.Due.After(limit) {
+							continue
+						}
+						if it.Action.Owner == OwnerLeader && !liaisonFor(a, g, r.Unit) && !canManage(a, g.root) {
+							continue
+						}
+						d := DueItem{Campaign: g.c, Phase: g.c.Phases[i].Name, Unit: r.Unit, Title: it.Action.Title, Due: it.Due, Status: it.Status,
+							URL: fmt.Sprintf("/campaigns/%d/cell?unit=%d&phase=%d", g.c.ID, r.Unit.ID, g.c.Phases[i].ID), Source: "action",
+							Mine: it.Action.Owner == OwnerLeader && liaisonFor(a, g, r.Unit)}
+						if it.Action.Owner == OwnerMember {
+							d.Progress = fmt.Sprintf("%d/%d", it.Done, it.Total)
+						}
+						out = append(out, d)
+					}
+				}
+			}
+			if a.MemberID != 0 {
+				mine, err := s.memberDue(ctx, tx, a, g, today, limit)
+				if err != nil {
+					return err
+				}
+				out = append(out, mine...)
+			}
+		}
+		var units []int64
+		for _, gr := range a.Grants {
+			if gr.UnitID != 0 && gr.Role != org.RoleMember {
+				units = append(units, gr.UnitID)
+			}
+		}
+		for _, src := range s.Sources {
+			todos, err := src.Todos(ctx, tx, a.UserID, units)
+			if err != nil {
+				return err
+			}
+			for _, t := range todos {
+				if t.Done {
+					continue
+				}
+				d := DueItem{Title: t.Title, URL: t.URL, Source: t.Source, Mine: t.UserID == a.UserID, Status: StatusDue}
+				if t.Due != "" {
+					if due, err := civil.ParseStorage(t.Due); err == nil {
+						d.Due = due
+						if due.Before(today) {
+							d.Status = StatusLate
+						} else if due.After(limit) {
+							continue
+						}
+					}
+				}
+				out = append(out, d)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, apperr.Wrap(err, "due soon")
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Status != out[j].Status {
+			return out[i].Status == StatusLate
+		}
+		return out[i].Due.Before(out[j].Due)
+	})
+	return out, nil
+}
+
+func liaisonFor(a *org.Actor, g *gridData, branch org.Unit) bool {
+	for _, l := range a.Liaisons {
+		if u, ok := g.tree.ByID[l.UnitID]; ok && u.Within(branch.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+// memberDue lists the member actions the actor has not done yet.
+func (s *Service) memberDue(ctx context.Context, tx *db.Tx, a *org.Actor, g *gridData, today, limit civil.Date) ([]DueItem, error) {
+	var out []DueItem
+	var unitID int64
+	if err := tx.QueryRow(ctx, `SELECT unit_id FROM members WHERE id = ?`, a.MemberID).Scan(&unitID); err != nil {
+		return nil, nil
+	}
+	unit, ok := g.tree.ByID[unitID]
+	if !ok {
+		return nil, nil // not in this campaign's subtree
+	}
+	from, to := fmt.Sprintf("%d-01-01", g.c.Year), fmt.Sprintf("%d-01-01", g.c.Year+1)
+	for _, p := range g.c.Phases {
+		for _, ac := range p.Actions {
+			if ac.Owner != OwnerMember {
+				continue
+			}
+			due := ac.Due(p)
+			st := status(false, p, due, today)
+			if st == StatusUpcoming || due.After(limit) {
+				continue
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (
+					SELECT member_id FROM campaign_signals WHERE kind = ? AND member_id = ? AND at >= ? AND at < ?
+					UNION SELECT member_id FROM campaign_completions WHERE action_id = ? AND member_id = ?) x`,
+				ac.Kind, a.MemberID, from, to, ac.ID, a.MemberID).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				continue
+			}
+			out = append(out, DueItem{Campaign: g.c, Phase: p.Name, Unit: unit, Title: ac.Title, Due: due, Status: st, Mine: true,
+				URL: fmt.Sprintf("/campaigns/%d", g.c.ID), Source: "action"})
+		}
+	}
+	return out, nil
+}
