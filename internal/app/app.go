@@ -20,6 +20,7 @@ import (
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/audit"
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/org"
@@ -57,6 +58,7 @@ type Config struct {
 	SecureCookies bool
 	TrustProxy    bool
 	LogLevel      string
+	TimeZone      string
 }
 
 // env holds the process environment as Run was given it.
@@ -116,6 +118,7 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 	}
 	fs.StringVar(&cfg.DB, "db", str("CHUANGZHENG_DB", "chuangzheng.db"), "SQLite file or postgres:// URL")
 	fs.StringVar(&cfg.LogLevel, "log-level", str("CHUANGZHENG_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&cfg.TimeZone, "tz", str("CHUANGZHENG_TZ", "Asia/Shanghai"), "time zone for days and deadlines")
 	if name == "serve" {
 		fs.StringVar(&cfg.Addr, "addr", str("CHUANGZHENG_ADDR", "127.0.0.1:8080"), "listen address")
 		fs.BoolVar(&cfg.Demo, "demo", boolean("CHUANGZHENG_DEMO"), "load the demo bureau if absent")
@@ -202,7 +205,20 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(e.stdout, "  另有每名党员一个账号，用户名为姓名拼音（重名加数字）。")
 	}
-	srv, err := web.New(&web.Server{DB: d, Org: &org.Service{DB: d}, Account: &account.Service{DB: d, Hasher: hasher},
+	zone, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
+	}
+	orgs := &org.Service{DB: d}
+	campaigns := &campaign.Service{DB: d, Zone: zone}
+	if cfg.Demo {
+		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
+			return fmt.Errorf("load demo campaign: %w", err)
+		} else if made {
+			fmt.Fprintln(e.stdout, "已创建演示活动：本年度创先争优活动（按内置模板）")
+		}
+	}
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/audit"
+	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/org"
 )
@@ -374,3 +375,14 @@ func (s *Service) FileFor(ctx context.Context, a *org.Actor, id int64) (File, er
 	})
 	return f, apperr.Wrap(err, "get file")
 }
+
+// SeedCompletion writes a completion with a given time, inside the caller's
+// transaction, for the demo loader (real completions are stamped now).
+func SeedCompletion(ctx context.Context, tx *db.Tx, actionID, unitID, memberID, by int64, note, at string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO campaign_completions (action_id, unit_id, member_id, note, completed_by, completed_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		actionID, unitID, nullID(memberID), note, nullID(by), at)
+	return err
+}
+
+// Today is the campaign calendar's day now.
+func (s *Service) Today() civil.Date { return s.today() }

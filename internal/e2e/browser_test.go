@@ -28,6 +28,7 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 
 	"chuangzheng/internal/account"
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
@@ -53,9 +54,10 @@ const stepTimeout = 30 * time.Second
 // app is the real server, in-process, over a fresh SQLite database with the
 // demo bureau loaded.
 type app struct {
-	URL string
-	DB  *db.DB
-	Org *org.Service
+	URL      string
+	DB       *db.DB
+	Org      *org.Service
+	Campaign *campaign.Service
 }
 
 func startApp(t *testing.T) *app {
@@ -72,13 +74,15 @@ func startApp(t *testing.T) *app {
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	orgs := &org.Service{DB: d}
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Log: log, Version: "e2e"})
+	zone, _ := time.LoadLocation("Asia/Shanghai")
+	campaigns := &campaign.Service{DB: d, Zone: zone}
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &app{URL: hs.URL, DB: d, Org: orgs}
+	return &app{URL: hs.URL, DB: d, Org: orgs, Campaign: campaigns}
 }
 
 // testWriter sends the server's warnings and errors to the test log.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/org"
 )
@@ -18,6 +19,8 @@ type unitStat struct {
 }
 
 type homeData struct {
+	Due      []campaign.DueItem
+	Today    civil.Date
 	Roles    []org.ScopedGrant
 	Units    map[int64]org.Unit
 	Me       *org.Member
@@ -57,6 +60,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Liaisons = liaisons
+	if s.Campaign != nil {
+		if d.Due, err = s.Campaign.DueSoon(ctx, a); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Today = civil.Today()
+	}
 	for _, u := range t.Units {
 		if (u.Type == org.Branch) && a.CanRead(u) && !u.Closed() {
 			st := stat(t, u, counts)

@@ -48,6 +48,21 @@ func (s *Server) routes() []route {
 		h("GET /import/template.xlsx", s.importTemplate),
 
 		// Campaign year (campaign:begin).
+		h("GET /campaigns", s.campaignList),
+		h("POST /campaigns", s.campaignCreate),
+		h("GET /campaigns/{id}", s.campaignPage),
+		h("GET /campaigns/{id}/plan", s.planPage),
+		h("POST /campaigns/{id}/phases/{phase}", s.phaseUpdate),
+		h("POST /campaigns/{id}/actions", s.actionAdd),
+		h("POST /campaigns/{id}/actions/{action}", s.actionUpdate),
+		h("POST /campaigns/{id}/actions/{action}/delete", s.actionDelete),
+		h("POST /campaigns/{id}/template", s.campaignTemplate),
+		h("POST /campaigns/{id}/status", s.campaignStatus),
+		h("GET /campaigns/{id}/cell", s.cellPage),
+		h("POST /campaigns/{id}/complete", s.completeSubmit),
+		h("POST /campaigns/{id}/completions/{completion}/undo", s.completionUndo),
+		h("GET /campaigns/{id}/export.xlsx", s.campaignExport),
+		h("GET /files/{id}", s.fileDownload),
 		// (campaign:end)
 
 		// Notifications (notify:begin).
