@@ -2,11 +2,11 @@ package web
 
 // campaignEnglish covers the campaign year: plan, phases, progress, reports, calendar.
 var campaignEnglish = map[string]string{
-	"本周待办": "Due this week",
-	"%s截止": "due %s",
-	"已完成 %s": "%s done",
-	"本人": "mine",
-	"本周没有到期的事项。": "Nothing due this week.",
+	"本周待办":              "Due this week",
+	"%s截止":              "due %s",
+	"已完成 %s":            "%s done",
+	"本人":                "mine",
+	"本周没有到期的事项。":        "Nothing due this week.",
 	"%d / %d 项已完成，截至%s": "%d of %d items done, as of %s",
 	"%d年创先争优活动":         "%d strive-for-excellence campaign",
 	"从空白开始":             "Start from scratch",
