@@ -18,6 +18,8 @@ type Service struct {
 	Kinds []Kind
 	// Sources add other features' to-do items (meeting action items…).
 	Sources []TodoSource
+	// Calendars add other features' events (meetings) to calendars.
+	Calendars []EventSource
 	// Zone is where days are counted; nil means UTC (app sets Asia/Shanghai).
 	Zone *time.Location
 }

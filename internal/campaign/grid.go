@@ -14,13 +14,13 @@ import (
 
 // Grid is the progress grid (进度表): units down, phases across.
 type Grid struct {
-	Campaign Campaign
-	Today    civil.Date
-	Rows     []Row
-	Phases   []PhaseTally // per phase, over the rows shown
-	Overdue  []Overdue
-	Done     int
-	Total    int
+	Campaign Campaign     `json:"campaign"`
+	Today    civil.Date   `json:"today"`
+	Rows     []Row        `json:"rows"`
+	Phases   []PhaseTally `json:"phases"` // per phase, over the rows shown
+	Overdue  []Overdue    `json:"overdue"`
+	Done     int          `json:"done"`
+	Total    int          `json:"total"`
 }
 
 // Percent is the share of items done, 0–100.
@@ -35,13 +35,14 @@ func percent(done, total int) int {
 
 // Row is one unit: the campaign's office (its root) or a branch.
 type Row struct {
-	Unit        org.Unit
-	Office      bool
-	Secretaries []string
-	Leaders     []string // liaison leaders of the branch or its groups
-	Members     int
-	Cells       []Cell // one per phase
-	Done, Total int
+	Unit        org.Unit `json:"unit"`
+	Office      bool     `json:"office"`
+	Secretaries []string `json:"secretaries"`
+	Leaders     []string `json:"liaison_leaders"` // liaison leaders of the branch or its groups
+	Members     int      `json:"members"`
+	Cells       []Cell   `json:"cells"` // one per phase
+	Done        int      `json:"done"`
+	Total       int      `json:"total"`
 }
 
 // Percent of the row's items done.
@@ -49,28 +50,31 @@ func (r Row) Percent() int { return percent(r.Done, r.Total) }
 
 // Cell is one unit's state in one phase.
 type Cell struct {
-	PhaseID     int64
-	Status      Status
-	Done, Total int
-	Items       []Item
+	PhaseID int64  `json:"phase_id"`
+	Status  Status `json:"status"`
+	Done    int    `json:"done"`
+	Total   int    `json:"total"`
+	Items   []Item `json:"items"`
 }
 
 // Item is one required action for one unit.
 type Item struct {
-	Action    Action
-	Due       civil.Date
-	Status    Status
-	Done      int // members or liaison units done, or 1 for a unit action
-	Total     int
-	Owes      []string // who owes it (names), when not done
-	Automatic bool
+	Action    Action     `json:"action"`
+	Due       civil.Date `json:"due"`
+	Status    Status     `json:"status"`
+	Done      int        `json:"done"` // members or liaison units done, or 1 for a unit action
+	Total     int        `json:"total"`
+	Owes      []string   `json:"owes"` // who owes it (names), when not done
+	Automatic bool       `json:"automatic"`
 }
 
 // PhaseTally counts a phase's items over the rows shown.
 type PhaseTally struct {
-	Phase             Phase
-	State             PhaseState
-	Done, Late, Total int
+	Phase Phase      `json:"phase"`
+	State PhaseState `json:"state"`
+	Done  int        `json:"done"`
+	Late  int        `json:"late"`
+	Total int        `json:"total"`
 }
 
 // Percent of the phase's items done.
@@ -78,10 +82,10 @@ func (t PhaseTally) Percent() int { return percent(t.Done, t.Total) }
 
 // Overdue is a late item, for the overdue list.
 type Overdue struct {
-	Unit  org.Unit
-	Phase string
-	Item  Item
-	Days  int // days late
+	Unit  org.Unit `json:"unit"`
+	Phase string   `json:"phase"`
+	Item  Item     `json:"item"`
+	Days  int      `json:"days"` // days late
 }
 
 // gridData is what one read of the database gives for a campaign.

@@ -3,7 +3,9 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
 )
 
@@ -77,4 +79,21 @@ type Todo struct {
 // to-do lists and the grid without this package knowing it.
 type TodoSource interface {
 	Todos(ctx context.Context, tx *db.Tx, userID int64, unitIDs []int64) ([]Todo, error)
+}
+
+// Event is a dated entry for the calendar (a deadline, a meeting).
+type Event struct {
+	UID   string     // stable across feeds
+	Day   civil.Date // all-day date
+	Start time.Time  // set for timed events (meetings); zero for all-day
+	Title string
+	Where string
+	URL   string
+	Kind  string // "phase", "deadline", "meeting"
+	Late  bool
+}
+
+// EventSource lets another feature (meetings) add events to calendars.
+type EventSource interface {
+	Events(ctx context.Context, tx *db.Tx, userID int64, from, to civil.Date) ([]Event, error)
 }

@@ -504,7 +504,17 @@ func (s *Service) DeleteAction(ctx context.Context, a *org.Actor, campaignID, ac
 	return apperr.Wrap(err, "delete action")
 }
 
+// OwnKinds are the record kinds this package makes itself.
+func OwnKinds() []Kind {
+	return []Kind{{Code: KindReportAcknowledged, Label: "上级党组织签收报告", LabelEn: "Report acknowledged by the superior unit"}}
+}
+
 func (s *Service) knownKind(code string) bool {
+	for _, k := range OwnKinds() {
+		if k.Code == code {
+			return true
+		}
+	}
 	for _, k := range s.Kinds {
 		if k.Code == code {
 			return true
@@ -521,7 +531,7 @@ func (s *Service) KindLabel(code, lang string) string {
 		}
 		return "手工登记（附说明和佐证材料）"
 	}
-	for _, k := range s.Kinds {
+	for _, k := range append(OwnKinds(), s.Kinds...) {
 		if k.Code == code {
 			if lang == "en" {
 				return k.LabelEn

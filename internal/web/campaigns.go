@@ -78,7 +78,7 @@ func (s *Server) campaignCreate(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, derr)
 			return
 		}
-		d.Error, d.Form = fieldMessages(err, langOf(r)), in
+		d.Error, d.Form = errorText(err, langOf(r)), in
 		s.render(w, r, status(e.Code), "campaigns", d)
 		return
 	}
@@ -86,9 +86,9 @@ func (s *Server) campaignCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/campaigns/"+itoa(c.ID), http.StatusSeeOther)
 }
 
-// fieldMessages joins an error's message with its field messages, for forms
+// errorText joins an error's message with its field messages, for forms
 // that show one message box.
-func fieldMessages(err error, lang string) string {
+func errorText(err error, lang string) string {
 	e := apperr.As(err)
 	var fe apperr.FieldErrors
 	if !asFieldErrors(err, &fe) {
@@ -229,7 +229,7 @@ func (s *Server) planAction(w http.ResponseWriter, r *http.Request, do func(a *o
 	if err != nil {
 		e := apperr.As(err)
 		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
-			s.showPlan(w, r, status(e.Code), fieldMessages(err, langOf(r)))
+			s.showPlan(w, r, status(e.Code), errorText(err, langOf(r)))
 			return
 		}
 		s.fail(w, r, err)
@@ -375,7 +375,7 @@ func (s *Server) completeSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		e := apperr.As(err)
 		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
-			s.showCell(w, r, status(e.Code), fieldMessages(err, langOf(r)))
+			s.showCell(w, r, status(e.Code), errorText(err, langOf(r)))
 			return
 		}
 		s.fail(w, r, err)

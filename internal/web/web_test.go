@@ -15,6 +15,7 @@ import (
 
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/audit"
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
@@ -37,7 +38,7 @@ func newSite(t *testing.T, d *db.DB) *site {
 	if _, err := demo.Load(context.Background(), d, h, "demo"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(&Server{DB: d, Org: &org.Service{DB: d}, Account: &account.Service{DB: d, Hasher: h}})
+	s, err := New(&Server{DB: d, Org: &org.Service{DB: d}, Account: &account.Service{DB: d, Hasher: h}, Campaign: &campaign.Service{DB: d}})
 	if err != nil {
 		t.Fatal(err)
 	}
