@@ -183,7 +183,7 @@ func (s *Server) showCalendar(w http.ResponseWriter, r *http.Request, a *org.Act
 	}
 	first := month.Time()
 	last := first.AddDate(0, 1, -1)
-	start := first.AddDate(0, 0, -((int(first.Weekday())+6)%7)) // Monday on or before the 1st
+	start := first.AddDate(0, 0, -((int(first.Weekday()) + 6) % 7)) // Monday on or before the 1st
 	end := last.AddDate(0, 0, 6-((int(last.Weekday())+6)%7))
 	events, err := s.Campaign.Events(r.Context(), a, civil.FromTime(start), civil.FromTime(end))
 	if err != nil {
