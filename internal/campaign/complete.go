@@ -248,7 +248,7 @@ type CellDetail struct {
 func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, phaseID int64) (*CellDetail, error) {
 	var out *CellDetail
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		g, err := s.readGrid(ctx, tx, campaignID)
+		g, err := s.readGrid(ctx, tx, campaignID, unitID)
 		if err != nil {
 			return err
 		}

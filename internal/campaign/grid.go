@@ -97,6 +97,7 @@ type gridData struct {
 	members     map[int64]int             // branch → active members
 	unitDone    map[int64]map[int64]bool  // action → unit → done (manual, unit level)
 	kindUnits   map[string]map[int64]bool // kind → unit → has a unit-level record
+	kindBranch  map[string]map[int64]bool // kind → branch → it or one of its groups has one
 	memberDone  map[int64]map[int64]int   // action → branch → members done
 	secretaries map[int64][]string        // unit → secretary names
 	liaisons    map[int64][]liaison       // branch → liaison leaders in it
@@ -110,15 +111,35 @@ type liaison struct {
 // activeMember is who counts among "every member": not transferred out, dead or suspended.
 const activeMember = `m.status NOT IN ('已转出', '已去世', '停止党籍')`
 
-func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id int64) (*gridData, error) {
-	g := &gridData{members: map[int64]int{}, unitDone: map[int64]map[int64]bool{}, kindUnits: map[string]map[int64]bool{},
+// readGrid reads what the grid needs for the campaign, limited to the
+// subtree of scope when it is not 0 (a branch's grid reads only its branch).
+func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gridData, error) {
+	g := &gridData{members: map[int64]int{}, unitDone: map[int64]map[int64]bool{}, kindUnits: map[string]map[int64]bool{}, kindBranch: map[string]map[int64]bool{},
 		memberDone: map[int64]map[int64]int{}, secretaries: map[int64][]string{}, liaisons: map[int64][]liaison{}}
 	var err error
 	if g.c, g.root, err = load(ctx, tx, id); err != nil {
 		return nil, err
 	}
-	lo, hi := g.root.Path, strings.TrimSuffix(g.root.Path, "/")+"0"
-	rows, err := tx.Query(ctx, `SELECT id, COALESCE(parent_id, 0), name, type, path, depth, sort_order, COALESCE(closed_at, '') FROM units WHERE path >= ? AND path < ?`, lo, hi)
+	lo := g.root.Path
+	if scope != 0 && scope != g.root.ID {
+		u, err := getUnit(ctx, tx, scope)
+		if err != nil {
+			return nil, err
+		}
+		if !u.Within(g.root.Path) {
+			return nil, apperr.New(apperr.Invalid, "该组织不在本次活动范围内", "That unit is outside the campaign")
+		}
+		if u.Type == org.Group { // a group's row is its branch's
+			u, err = getUnit(ctx, tx, u.ParentID)
+			if err != nil {
+				return nil, err
+			}
+		}
+		lo = u.Path
+	}
+	hi := strings.TrimSuffix(lo, "/") + "0"
+	rows, err := tx.Query(ctx, `SELECT id, COALESCE(parent_id, 0), name, type, path, depth, sort_order, COALESCE(closed_at, '') FROM units
+		WHERE (path >= ? AND path < ?) OR id = ?`, lo, hi, g.root.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -129,8 +150,11 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id int64) (*gridData,
 			rows.Close()
 			return nil, err
 		}
-		if u.ID == g.root.ID {
-			u.ParentID = 0 // the subtree's root
+		switch {
+		case u.ID == g.root.ID:
+			u.ParentID = 0 // the campaign's root
+		case u.Path == lo:
+			u.ParentID = g.root.ID // the scope hangs under the root in this partial tree
 		}
 		units = append(units, u)
 	}
@@ -162,7 +186,8 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id int64) (*gridData,
 
 	// Unit-level completions by hand.
 	rows, err = tx.Query(ctx, `SELECT cc.action_id, cc.unit_id FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
-		JOIN campaign_phases p ON p.id = a.phase_id WHERE p.campaign_id = ? AND cc.member_id IS NULL`, id)
+		JOIN campaign_phases p ON p.id = a.phase_id JOIN units u ON u.id = cc.unit_id
+		WHERE p.campaign_id = ? AND cc.member_id IS NULL AND ((u.path >= ? AND u.path < ?) OR u.id = ?)`, id, lo, hi, g.root.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -198,9 +223,9 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id int64) (*gridData,
 		for k := range kinds {
 			args = append(args, k)
 		}
-		args = append(args, from, to)
-		rows, err = tx.Query(ctx, `SELECT DISTINCT kind, unit_id FROM campaign_signals WHERE kind IN (`+db.In(len(kinds))+`)
-			AND member_id IS NULL AND at >= ? AND at < ?`, args...)
+		args = append(args, from, to, lo, hi, g.root.ID)
+		rows, err = tx.Query(ctx, `SELECT DISTINCT s.kind, s.unit_id FROM campaign_signals s JOIN units u ON u.id = s.unit_id WHERE s.kind IN (`+db.In(len(kinds))+`)
+			AND s.member_id IS NULL AND s.at >= ? AND s.at < ? AND ((u.path >= ? AND u.path < ?) OR u.id = ?)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -212,20 +237,33 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id int64) (*gridData,
 				return nil, err
 			}
 			if g.kindUnits[kind] == nil {
-				g.kindUnits[kind] = map[int64]bool{}
+				g.kindUnits[kind], g.kindBranch[kind] = map[int64]bool{}, map[int64]bool{}
 			}
 			g.kindUnits[kind][unit] = true
+			if b := branchOf(unit); b != 0 {
+				g.kindBranch[kind][b] = true
+			}
 		}
 		rows.Close()
 	}
 
 	// Members done, per member action and branch: by hand or by a record.
 	for _, a := range memberActions {
-		rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM (
-				SELECT member_id FROM campaign_signals WHERE kind = ? AND member_id IS NOT NULL AND at >= ? AND at < ?
-				UNION SELECT member_id FROM campaign_completions WHERE action_id = ? AND member_id IS NOT NULL
-			) x JOIN members m ON m.id = x.member_id JOIN units u ON u.id = m.unit_id
-			WHERE u.path >= ? AND u.path < ? AND `+activeMember+` GROUP BY m.unit_id`, a.Kind, from, to, a.ID, lo, hi)
+		// The whole campaign: one pass over the action's records. A subtree:
+		// probe the few members in it by index.
+		if lo == g.root.Path {
+			rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM (
+					SELECT member_id FROM campaign_signals WHERE kind = ? AND member_id IS NOT NULL AND at >= ? AND at < ?
+					UNION SELECT member_id FROM campaign_completions WHERE action_id = ? AND member_id IS NOT NULL
+				) x JOIN members m ON m.id = x.member_id JOIN units u ON u.id = m.unit_id
+				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` GROUP BY m.unit_id`, a.Kind, from, to, a.ID, lo, hi)
+		} else {
+			rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM members m JOIN units u ON u.id = m.unit_id
+				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND (
+					EXISTS (SELECT 1 FROM campaign_completions cc WHERE cc.action_id = ? AND cc.member_id = m.id)
+					OR EXISTS (SELECT 1 FROM campaign_signals s WHERE s.kind = ? AND s.member_id = m.id AND s.at >= ? AND s.at < ?))
+				GROUP BY m.unit_id`, lo, hi, a.ID, a.Kind, from, to)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -286,15 +324,10 @@ func (g *gridData) unitHas(a Action, unit org.Unit) bool {
 	if a.Kind == ManualKind {
 		return false
 	}
-	if unit.ID == g.root.ID {
-		return g.kindUnits[a.Kind][unit.ID]
+	if g.kindUnits[a.Kind][unit.ID] {
+		return true
 	}
-	for _, u := range g.tree.Subtree(unit.ID) {
-		if g.kindUnits[a.Kind][u.ID] {
-			return true
-		}
-	}
-	return false
+	return unit.Type == org.Branch && g.kindBranch[a.Kind][unit.ID]
 }
 
 func status(done bool, p Phase, due, today civil.Date) Status {
@@ -375,7 +408,7 @@ type GridFilter struct {
 func (s *Service) Grid(ctx context.Context, a *org.Actor, id int64, f GridFilter) (*Grid, error) {
 	var out *Grid
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		g, err := s.readGrid(ctx, tx, id)
+		g, err := s.readGrid(ctx, tx, id, f.UnitID)
 		if err != nil {
 			return err
 		}

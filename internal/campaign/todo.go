@@ -54,7 +54,7 @@ func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) 
 		}
 		rows.Close()
 		for _, id := range ids {
-			g, err := s.readGrid(ctx, tx, id)
+			g, err := s.readGrid(ctx, tx, id, 0)
 			if err != nil {
 				return err
 			}

@@ -60,6 +60,7 @@ CREATE TABLE campaign_completions (
   completed_at TEXT NOT NULL
 );
 CREATE INDEX campaign_completions_action ON campaign_completions(action_id, unit_id);
+CREATE INDEX campaign_completions_member ON campaign_completions(action_id, member_id);
 CREATE TABLE campaign_signals (
   id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -71,6 +72,7 @@ CREATE TABLE campaign_signals (
 );
 CREATE INDEX campaign_signals_kind ON campaign_signals(kind, unit_id);
 CREATE INDEX campaign_signals_ref ON campaign_signals(kind, ref_id);
+CREATE INDEX campaign_signals_member ON campaign_signals(kind, member_id);
 CREATE TABLE reports (
   id INTEGER PRIMARY KEY,
   campaign_id BIGINT REFERENCES campaigns(id),
