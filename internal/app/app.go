@@ -23,6 +23,9 @@ import (
 	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
+	"chuangzheng/internal/jobs"
+	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 	"chuangzheng/internal/web"
 )
@@ -59,6 +62,9 @@ type Config struct {
 	TrustProxy    bool
 	LogLevel      string
 	TimeZone      string
+	BaseURL       string
+	SMTP          notify.SMTP
+	RemindDays    int
 }
 
 // env holds the process environment as Run was given it.
@@ -125,6 +131,15 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.StringVar(&cfg.DemoPassword, "demo-password", str("CHUANGZHENG_DEMO_PASSWORD", "demo"), "password of the demo accounts")
 		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", boolean("CHUANGZHENG_SECURE_COOKIES"), "mark cookies Secure (behind TLS)")
 		fs.BoolVar(&cfg.TrustProxy, "trust-proxy", boolean("CHUANGZHENG_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+		fs.StringVar(&cfg.BaseURL, "base-url", str("CHUANGZHENG_BASE_URL", ""), "public address for links in e-mails and robot messages, e.g. https://cz.example.gov.cn")
+		fs.StringVar(&cfg.SMTP.Host, "smtp-host", str("CHUANGZHENG_SMTP_HOST", ""), "SMTP server (e-mail is off without it)")
+		fs.IntVar(&cfg.SMTP.Port, "smtp-port", intEnv(e.getenv("CHUANGZHENG_SMTP_PORT"), 25), "SMTP port")
+		fs.StringVar(&cfg.SMTP.Username, "smtp-user", str("CHUANGZHENG_SMTP_USER", ""), "SMTP user")
+		fs.StringVar(&cfg.SMTP.Password, "smtp-password", str("CHUANGZHENG_SMTP_PASSWORD", ""), "SMTP password (better in the environment)")
+		fs.StringVar(&cfg.SMTP.From, "smtp-from", str("CHUANGZHENG_SMTP_FROM", ""), "sender address")
+		fs.BoolVar(&cfg.SMTP.StartTLS, "smtp-starttls", boolean("CHUANGZHENG_SMTP_STARTTLS"), "use STARTTLS")
+		fs.BoolVar(&cfg.SMTP.TLS, "smtp-tls", boolean("CHUANGZHENG_SMTP_TLS"), "implicit TLS (port 465)")
+		fs.IntVar(&cfg.RemindDays, "remind-days", intEnv(e.getenv("CHUANGZHENG_REMIND_DAYS"), 3), "days before a deadline to remind")
 	}
 	return fs
 }
@@ -210,7 +225,17 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
 	}
 	orgs := &org.Service{DB: d}
-	campaigns := &campaign.Service{DB: d, Zone: zone}
+	meetings := &meeting.Service{DB: d, Loc: zone}
+	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: meeting.Kinds(),
+		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
+	var mail *notify.SMTP
+	if cfg.SMTP.Host != "" {
+		mail = &cfg.SMTP
+		if err := mail.Validate(); err != nil {
+			return err
+		}
+	}
+	notes := &notify.Service{DB: d, Org: orgs, SMTP: mail, BaseURL: cfg.BaseURL, Log: log}
 	if cfg.Demo {
 		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo campaign: %w", err)
@@ -218,7 +243,23 @@ func (e env) serve(ctx context.Context, args []string) error {
 			fmt.Fprintln(e.stdout, "已创建演示活动：本年度创先争优活动（按内置模板）")
 		}
 	}
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns,
+	// Background jobs: notifications, reminders, the daily digest. The runner
+	// keeps its queue in the database, so several instances share it.
+	host, _ := os.Hostname()
+	runner := &jobs.Runner{DB: d, ID: fmt.Sprintf("%s:%d", host, os.Getpid()), Log: log}
+	notes.Register(runner)
+	reminders := &campaign.Reminders{Campaigns: campaigns, Org: orgs, Notify: notes, DaysBefore: cfg.RemindDays}
+	runner.Every("campaign.reminders", time.Hour, func(ctx context.Context) error { _, err := reminders.Run(ctx); return err })
+	runner.EveryAt("campaign.digest", 24*time.Hour, 0, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
+	runner.Every("jobs.purge", 24*time.Hour, func(ctx context.Context) error {
+		_, err := jobs.Purge(ctx, d, time.Now().Add(-30*24*time.Hour))
+		return err
+	})
+	runCtx, stopRunner := context.WithCancel(ctx)
+	runDone := make(chan struct{})
+	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
+	defer func() { stopRunner(); <-runDone }()
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
 	if err != nil {
 		return err
@@ -240,6 +281,13 @@ func (e env) serve(ctx context.Context, args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+func intEnv(v string, def int) int {
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return def
 }
 
 // unitByRef finds a unit by id or exact name.

@@ -2,6 +2,7 @@ package web
 
 // campaignEnglish covers the campaign year: plan, phases, progress, reports, calendar.
 var campaignEnglish = map[string]string{
+	"通知设置":   "Notification settings",
 	"%d年%d月": "%d-%02d",
 	"一":      "Mon",
 	"二":      "Tue",

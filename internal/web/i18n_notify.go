@@ -1,4 +1,58 @@
 package web
 
 // notifyEnglish covers the inbox, notification preferences and webhooks.
-var notifyEnglish = map[string]string{}
+var notifyEnglish = map[string]string{
+	// inbox
+	"消息":      "Messages",
+	"%d 条未读":  "%d unread",
+	"全部标为已读":  "Mark all read",
+	"标为已读":    "Mark read",
+	"未读":      "Unread",
+	"暂无消息":    "No messages",
+	"已全部标为已读": "All messages marked read",
+
+	// preferences
+	"消息设置":   "Notification settings",
+	"返回消息列表": "Back to messages",
+	"所有提醒都会出现在系统的“消息”中。还可以同时用电子邮件接收。":   "Every reminder appears under Messages. You can also receive them by e-mail.",
+	"系统尚未配置邮件服务器，邮件提醒暂不可用；设置会保存，配置后生效。": "No mail server is configured yet, so e-mails cannot be sent; your settings are saved and take effect once it is.",
+	"电子邮箱":          "E-mail address",
+	"每条提醒都发邮件":      "Send an e-mail for each reminder",
+	"每天发一封未读消息汇总邮件": "Send a daily e-mail summarising unread messages",
+	"消息设置已保存":       "Notification settings saved",
+	"投递失败记录":        "Failed deliveries",
+	"邮件服务器或群机器人出错时，失败的投递列在这里；系统会按间隔自动重试，消息本身始终保留在收件人的“消息”中。": "When the mail server or a chat robot fails, the failed deliveries are listed here; they are retried at growing intervals, and the message always stays in the recipient's Messages.",
+	"邮件":       "E-mail",
+	"群机器人":     "Chat robot",
+	"已尝试 %d 次": "%d attempts",
+	"未完成的后台任务": "Background jobs needing attention",
+	"已放弃":      "Gave up",
+	"结果未知":     "Outcome unknown",
+	"已发送":      "Sent",
+	"发送失败":     "Failed",
+	"待发送":      "Queued",
+
+	// webhooks
+	"群机器人推送": "Chat robots",
+	"本组织的通知（如会议安排、公示）会同时推送到下列企业微信或钉钉工作群。": "This organisation's announcements (meetings, public notices…) are also posted to these WeCom or DingTalk groups.",
+	"企业微信群机器人": "WeCom group robot",
+	"钉钉群机器人":   "DingTalk group robot",
+	"通用 JSON":  "Generic JSON",
+	"已停用":      "Disabled",
+	"已加签":      "Signed",
+	"发送测试消息":   "Send a test message",
+	"删除":       "Delete",
+	"删除后该群不再收到推送（已发送的记录保留）。确定删除吗？": "The group will no longer receive posts (the record of past posts is kept). Delete it?",
+	"尚未设置推送地址":      "No robot set up yet",
+	"添加推送地址":        "Add a robot",
+	"添加":            "Add",
+	"如：支部工作群":       "e.g. branch work group",
+	"消息格式":          "Format",
+	"Webhook 地址":    "Webhook URL",
+	"加签密钥（仅钉钉，可不填）": "Signing secret (DingTalk only, optional)",
+	"在群设置中添加“群机器人”，复制它的 Webhook 地址粘贴到这里。钉钉机器人若选择了“加签”安全设置，请同时填写密钥。": "In the group's settings add a group robot, copy its webhook URL and paste it here. If a DingTalk robot uses the signing security setting, enter its secret too.",
+	"最近推送":           "Recent posts",
+	"已添加推送地址":        "Robot added",
+	"已删除推送地址":        "Robot deleted",
+	"测试消息已发送，请到群里查看": "Test message sent; check the group",
+}

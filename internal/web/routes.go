@@ -91,9 +91,42 @@ func (s *Server) routes() []route {
 		// (campaign:end)
 
 		// Notifications (notify:begin).
+		h("GET /inbox", s.inboxPage),
+		h("POST /inbox/{id}/read", s.inboxRead),
+		h("POST /inbox/read-all", s.inboxReadAll),
+		h("GET /account/notifications", s.notifyPrefsPage),
+		h("POST /account/notifications", s.notifyPrefsSubmit),
+		h("GET /orgs/{id}/webhooks", s.webhooksPage),
+		h("POST /orgs/{id}/webhooks", s.webhookCreate),
+		h("POST /orgs/{id}/webhooks/{hook}/delete", s.webhookDelete),
+		h("POST /orgs/{id}/webhooks/{hook}/test", s.webhookTest),
+		h("GET /api/v1/notifications", s.apiNotifications),
+		h("POST /api/v1/notifications/{id}/read", s.apiNotificationRead),
 		// (notify:end)
 
 		// Meetings (meeting:begin).
+		h("GET /meetings", s.meetingList),
+		h("GET /meetings/new", s.meetingNew),
+		h("POST /meetings", s.meetingCreate),
+		h("GET /meetings/{id}", s.meetingPage),
+		h("GET /meetings/{id}/edit", s.meetingEdit),
+		h("POST /meetings/{id}", s.meetingUpdate),
+		h("POST /meetings/{id}/attendance", s.meetingAttendance),
+		h("POST /meetings/{id}/held", s.meetingHeld),
+		h("POST /meetings/{id}/cancel", s.meetingCancel),
+		h("POST /meetings/{id}/delete", s.meetingDelete),
+		h("POST /meetings/{id}/actions", s.meetingActionAdd),
+		h("POST /meetings/{id}/actions/{aid}/done", s.meetingActionDone),
+		h("GET /meetings/{id}/qr.png", s.meetingQR),
+		h("POST /meetings/{id}/qr", s.meetingRotate),
+		h("GET /meetings/{id}/sheet", s.meetingSheet),
+		h("GET /m/{token}", s.signInPage),
+		h("POST /m/{token}", s.signInSubmit),
+		h("GET /api/v1/meetings", s.apiMeetings),
+		h("POST /api/v1/meetings", s.apiMeetingCreate),
+		h("GET /api/v1/meetings/{id}", s.apiMeeting),
+		h("POST /api/v1/meetings/{id}/attendance", s.apiMeetingAttendance),
+		h("POST /api/v1/meetings/{id}/held", s.apiMeetingHeld),
 		// (meeting:end)
 
 		// JSON API.

@@ -147,6 +147,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 		return
 	}
 	p := page{Lang: lang, Actor: actorOf(r), Path: r.URL.Path, Data: data}
+	if s.Notify != nil && p.Actor != nil && p.Actor.UserID != 0 {
+		p.Unread, _ = s.Notify.UnreadCount(r.Context(), p.Actor.UserID) // one indexed COUNT; 0 on error
+	}
 	if c, err := r.Cookie("cz_flash"); err == nil {
 		if v, err := url.QueryUnescape(c.Value); err == nil {
 			p.Flash = v

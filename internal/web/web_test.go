@@ -21,6 +21,8 @@ import (
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/idcard"
+	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 )
 
@@ -38,7 +40,10 @@ func newSite(t *testing.T, d *db.DB) *site {
 	if _, err := demo.Load(context.Background(), d, h, "demo"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(&Server{DB: d, Org: &org.Service{DB: d}, Account: &account.Service{DB: d, Hasher: h}, Campaign: &campaign.Service{DB: d}})
+	orgs := &org.Service{DB: d}
+	meetings := &meeting.Service{DB: d}
+	s, err := New(&Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: h}, Meeting: meetings, Notify: &notify.Service{DB: d, Org: orgs},
+		Campaign: &campaign.Service{DB: d, Kinds: meeting.Kinds(), Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}})
 	if err != nil {
 		t.Fatal(err)
 	}
