@@ -240,7 +240,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo campaign: %w", err)
 		} else if made {
-			fmt.Fprintln(e.stdout, "已创建演示活动：本年度创先争优活动（按内置模板）")
+			if err := demo.LoadMeetings(ctx, d, orgs, campaigns, meetings); err != nil {
+				return fmt.Errorf("load demo meetings: %w", err)
+			}
+			fmt.Fprintln(e.stdout, "已创建演示活动：本年度创先争优活动（按内置模板），含会议和向市委的报告")
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner

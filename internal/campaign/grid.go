@@ -43,6 +43,8 @@ type Row struct {
 	Cells       []Cell   `json:"cells"` // one per phase
 	Done        int      `json:"done"`
 	Total       int      `json:"total"`
+	Open        int      `json:"open_items"` // open action items from meetings (会议待办)
+	OpenLate    int      `json:"open_items_late"`
 }
 
 // Percent of the row's items done.
@@ -416,12 +418,51 @@ func (s *Service) Grid(ctx context.Context, a *org.Actor, id int64, f GridFilter
 			return apperr.Deny()
 		}
 		out = s.compute(g, a, f)
-		return nil
+		return s.openItems(ctx, tx, g, out)
 	})
 	if err != nil {
 		return nil, apperr.Wrap(err, "progress grid")
 	}
 	return out, nil
+}
+
+// openItems counts other features' open to-dos (meeting action items) per row.
+func (s *Service) openItems(ctx context.Context, tx *db.Tx, g *gridData, out *Grid) error {
+	if len(s.Sources) == 0 || len(out.Rows) == 0 {
+		return nil
+	}
+	var ids []int64
+	row := map[int64]int{}
+	for i, r := range out.Rows {
+		row[r.Unit.ID] = i
+		if !out.Rows[0].Office || i == 0 { // the root's subtree covers every row
+			ids = append(ids, r.Unit.ID)
+		}
+	}
+	today := out.Today.String()
+	for _, src := range s.Sources {
+		todos, err := src.Todos(ctx, tx, 0, ids)
+		if err != nil {
+			return err
+		}
+		for _, t := range todos {
+			if t.Done {
+				continue
+			}
+			i, ok := row[t.UnitID]
+			if !ok {
+				i, ok = row[g.tree.BranchOf(t.UnitID).ID]
+			}
+			if !ok {
+				continue
+			}
+			out.Rows[i].Open++
+			if t.Due != "" && t.Due < today {
+				out.Rows[i].OpenLate++
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Service) compute(g *gridData, a *org.Actor, f GridFilter) *Grid {

@@ -40,6 +40,7 @@ type Signal struct {
 	MemberID int64 // 0 for unit-level records
 	RefID    int64 // the record's id in its own feature, to withdraw it
 	Note     string
+	At       time.Time // when it happened (a meeting's date); zero means now
 }
 
 // Record stores a signal inside the caller's transaction, so the record and
@@ -52,8 +53,12 @@ func Record(ctx context.Context, tx *db.Tx, s Signal) error {
 	if s.MemberID != 0 {
 		member = s.MemberID
 	}
+	at := tx.NowText()
+	if !s.At.IsZero() && s.At.Before(tx.Now) {
+		at = db.FormatTime(s.At)
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO campaign_signals (kind, unit_id, member_id, ref_id, note, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.Kind, s.UnitID, member, s.RefID, s.Note, tx.NowText())
+		s.Kind, s.UnitID, member, s.RefID, s.Note, at)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
+	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/org"
 )
 
@@ -150,4 +151,126 @@ func LoadCampaign(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 		return false, err
 	}
 	return true, nil
+}
+
+// LoadMeetings adds the demo campaign's meetings and its first report
+// upward, if the campaign has none yet: the mobilisation meeting and the
+// leadership group's meeting (held, with minutes, decisions and action
+// items, one of them late), each branch's briefing in September except the
+// late branch's, the third review meeting planned for December, and the
+// report on the plan and the mobilisation, acknowledged by the city.
+func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.Service, ms *meeting.Service) error {
+	today := cs.Today()
+	var rootID, officeID, cityID, campaignID int64
+	var n int
+	err := d.View(ctx, func(tx *db.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'city'`).Scan(&cityID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT id FROM campaigns WHERE unit_id = ? AND year = ?`, rootID, today.Y).Scan(&campaignID); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM meetings WHERE unit_id = ?`, rootID).Scan(&n)
+	})
+	if err != nil || n > 0 {
+		return err
+	}
+	office, err := orgs.Actor(ctx, officeID)
+	if err != nil {
+		return err
+	}
+	y := today.Y
+	date := func(m, day int) civil.Date { return civil.Date{Y: y, M: m, D: day} }
+	past := func(day civil.Date) bool { return !today.Before(day) }
+	// meet arranges a meeting, ticks most of the list present and records it when its day has come.
+	meet := func(unit int64, typ meeting.Type, title string, day civil.Date, at, place, agenda, minutes string, decisions []string) (meeting.Meeting, error) {
+		m, err := ms.Create(ctx, office, meeting.Input{UnitID: unit, Type: typ, Title: title, Date: day.String(), Time: at, Place: place, Agenda: agenda})
+		if err != nil || !past(day) {
+			return m, err
+		}
+		if m, err = ms.Get(ctx, office, m.ID); err != nil {
+			return m, err
+		}
+		var marks []meeting.Mark
+		for i, att := range m.Attendees {
+			switch {
+			case i%11 == 5:
+				marks = append(marks, meeting.Mark{MemberID: att.MemberID, Status: meeting.Excused, Reason: "外出下乡检疫"})
+			case i%13 != 7:
+				marks = append(marks, meeting.Mark{MemberID: att.MemberID, Status: meeting.Present})
+			}
+		}
+		if len(marks) > 0 {
+			if err := ms.SetAttendance(ctx, office, m.ID, meeting.AttendanceInput{Marks: marks}); err != nil {
+				return m, err
+			}
+		}
+		return ms.MarkHeld(ctx, office, m.ID, meeting.HeldInput{Minutes: minutes, Decisions: decisions})
+	}
+	if _, err := meet(rootID, meeting.Mobilisation, "创先争优活动动员大会", date(5, 20), "09:30", "局三楼会议室",
+		"一、传达市委创先争优活动部署；二、宣读《创先争优活动实施方案》；三、党组书记、局长唐铁城作动员讲话。",
+		"会议由机关党委主持。唐铁城同志要求各支部把创先争优与年度工作目标结合起来，做到规定动作不走样、自选动作有特色。",
+		[]string{"各党支部于6月10日前完成公开承诺", "机关党委于5月底前将实施方案和动员情况报市委"}); err != nil {
+		return fmt.Errorf("mobilisation meeting: %w", err)
+	}
+	lead, err := meet(rootID, meeting.Leadership, "创先争优活动领导小组第一次会议", date(6, 25), "15:00", "局党组会议室",
+		"通报公开承诺情况，研究督查指导安排。",
+		"各支部公开承诺基本完成；市果木园党支部党员承诺进度较慢，需加强督促。",
+		[]string{"6月下旬由联系领导分片督查", "督查结果在机关公开栏通报"})
+	if err != nil {
+		return fmt.Errorf("leadership meeting: %w", err)
+	}
+	if past(date(6, 25)) {
+		if _, err := ms.AddAction(ctx, office, lead.ID, meeting.ActionInput{Title: "督促市果木园党支部完成党员承诺公开", OwnerUsername: "wufeipeng", Due: date(7, 5).String()}); err != nil {
+			return fmt.Errorf("action item: %w", err)
+		}
+		a, err := ms.AddAction(ctx, office, lead.ID, meeting.ActionInput{Title: "起草督查情况通报", OwnerUsername: "office", Due: date(6, 30).String()})
+		if err != nil {
+			return fmt.Errorf("action item: %w", err)
+		}
+		if err := ms.SetActionDone(ctx, office, lead.ID, a.ID, true, "通报已印发"); err != nil {
+			return err
+		}
+	}
+	tree, err := orgs.Tree(ctx, office)
+	if err != nil {
+		return err
+	}
+	for _, b := range tree.Subtree(rootID) {
+		if b.Type != org.Branch || b.Name == LateBranch {
+			continue
+		}
+		if _, err := meet(b.ID, meeting.Briefing, b.Name+"创先争优活动情况通报会", date(9, 5), "14:30", b.Name+"会议室",
+			"向党员群众通报活动进展，党员交流活动小结。", "支部书记通报了上半年承诺践诺情况，党员逐一作了活动小结。", nil); err != nil {
+			return fmt.Errorf("briefing %s: %w", b.Name, err)
+		}
+	}
+	if _, err := ms.Create(ctx, office, meeting.Input{UnitID: rootID, Type: meeting.Review, Title: "第三次领导点评会", Date: date(12, 25).String(), Time: "09:00",
+		Place: "局三楼会议室", Agenda: "根据承诺兑现情况开展第三次领导点评。"}); err != nil {
+		return fmt.Errorf("review meeting: %w", err)
+	}
+	if past(date(5, 28)) {
+		rep, err := cs.Draft(ctx, office, campaign.ReportInput{CampaignID: campaignID, Title: "关于创先争优活动实施方案和动员情况的报告",
+			Body: "市委创先争优活动领导小组：\n\n我局于5月20日召开创先争优活动动员大会，印发《创先争优活动实施方案》，建立党组成员联系点制度。现将有关情况报告如下……\n\n株洲市畜牧兽医水产局机关党委"})
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		if _, err := cs.Send(ctx, office, rep.ID); err != nil {
+			return err
+		}
+		city, err := orgs.Actor(ctx, cityID)
+		if err != nil {
+			return err
+		}
+		if _, err := cs.Acknowledge(ctx, city, rep.ID, "收悉。请按方案抓好落实。"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,12 +3,15 @@ package demo_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/audit"
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
+	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/org"
 )
 
@@ -109,6 +112,64 @@ func TestDemoBureau(t *testing.T) {
 		}
 		if n, probs, err := audit.Verify(ctx, d); err != nil || len(probs) > 0 || n == 0 {
 			t.Errorf("audit after demo: n=%d problems=%v err=%v", n, probs, err)
+		}
+	})
+}
+
+func TestDemoCampaign(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		h := account.NewHasher(2)
+		if _, err := demo.Load(ctx, d, h, "demo"); err != nil {
+			t.Fatal(err)
+		}
+		// Late November: every phase but the last is over.
+		d.Now = func() time.Time { return time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC) }
+		orgs := &org.Service{DB: d}
+		ms := &meeting.Service{DB: d}
+		cs := &campaign.Service{DB: d, Kinds: meeting.Kinds(), Sources: []campaign.TodoSource{ms}}
+		made, err := demo.LoadCampaign(ctx, d, orgs, cs)
+		if err != nil || !made {
+			t.Fatalf("campaign: %v %v", made, err)
+		}
+		if err := demo.LoadMeetings(ctx, d, orgs, cs, ms); err != nil {
+			t.Fatal(err)
+		}
+		if made, err := demo.LoadCampaign(ctx, d, orgs, cs); err != nil || made {
+			t.Fatalf("second load: %v %v", made, err)
+		}
+		if err := demo.LoadMeetings(ctx, d, orgs, cs, ms); err != nil {
+			t.Fatal(err)
+		}
+		list, err := cs.List(ctx, org.System())
+		if err != nil || len(list) != 1 {
+			t.Fatalf("campaigns: %d %v", len(list), err)
+		}
+		g, err := cs.Grid(ctx, org.System(), list[0].ID, campaign.GridFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		late := map[string]int{}
+		for _, o := range g.Overdue {
+			late[o.Unit.Name]++
+		}
+		if late[demo.LateBranch] < 3 || late["市渔场"] > late[demo.LateBranch] {
+			t.Errorf("late items per unit: %v", late)
+		}
+		if g.Rows[0].Open == 0 || g.Rows[0].OpenLate == 0 {
+			t.Errorf("the leadership meeting's late action item is not on the grid: %+v", g.Rows[0])
+		}
+		for _, it := range g.Rows[0].Cells[0].Items {
+			if it.Status != campaign.StatusDone {
+				t.Errorf("office phase 1 %s: %s", it.Action.Title, it.Status)
+			}
+		}
+		reps, err := cs.Reports(ctx, org.System())
+		if err != nil || len(reps) != 1 || reps[0].Status != campaign.ReportAcknowledged {
+			t.Errorf("reports: %+v %v", reps, err)
+		}
+		if n, probs, err := audit.Verify(ctx, d); err != nil || len(probs) > 0 {
+			t.Errorf("audit: n=%d %v %v", n, probs, err)
 		}
 	})
 }

@@ -223,7 +223,7 @@ func (s *Service) Update(ctx context.Context, a *org.Actor, id int64, in Input) 
 			if err := campaign.Withdraw(ctx, tx, r.Type.Kind(), id); err != nil {
 				return err
 			}
-			if err := campaign.Record(ctx, tx, campaign.Signal{Kind: in.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: in.Title}); err != nil {
+			if err := campaign.Record(ctx, tx, campaign.Signal{Kind: in.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: in.Title, At: starts}); err != nil {
 				return err
 			}
 		}
@@ -297,7 +297,7 @@ func (s *Service) MarkHeld(ctx context.Context, a *org.Actor, id int64, in HeldI
 				string(Absent), now, id, string(Expected)); err != nil {
 				return err
 			}
-			if err := campaign.Record(ctx, tx, campaign.Signal{Kind: r.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: r.Title}); err != nil {
+			if err := campaign.Record(ctx, tx, campaign.Signal{Kind: r.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: r.Title, At: r.StartsAt}); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,8 @@ package web
 
 // campaignEnglish covers the campaign year: plan, phases, progress, reports, calendar.
 var campaignEnglish = map[string]string{
+	"会议待办":   "Meeting items",
+	"逾期 %d":  "%d late",
 	"通知设置":   "Notification settings",
 	"%d年%d月": "%d-%02d",
 	"一":      "Mon",
