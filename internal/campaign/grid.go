@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -189,7 +190,7 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 	// Unit-level completions by hand.
 	rows, err = tx.Query(ctx, `SELECT cc.action_id, cc.unit_id FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
 		JOIN campaign_phases p ON p.id = a.phase_id JOIN units u ON u.id = cc.unit_id
-		WHERE p.campaign_id = ? AND cc.member_id IS NULL AND ((u.path >= ? AND u.path < ?) OR u.id = ?)`, id, lo, hi, g.root.ID)
+		WHERE p.campaign_id = ? AND cc.member_id IS NULL AND u.path >= ? AND u.path < ?`, id, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -225,9 +226,9 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 		for k := range kinds {
 			args = append(args, k)
 		}
-		args = append(args, from, to, lo, hi, g.root.ID)
+		args = append(args, from, to, lo, hi)
 		rows, err = tx.Query(ctx, `SELECT DISTINCT s.kind, s.unit_id FROM campaign_signals s JOIN units u ON u.id = s.unit_id WHERE s.kind IN (`+db.In(len(kinds))+`)
-			AND s.member_id IS NULL AND s.at >= ? AND s.at < ? AND ((u.path >= ? AND u.path < ?) OR u.id = ?)`, args...)
+			AND s.member_id IS NULL AND s.at >= ? AND s.at < ? AND u.path >= ? AND u.path < ?`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -251,35 +252,58 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 
 	// Members done, per member action and branch: by hand or by a record.
 	for _, a := range memberActions {
-		// The whole campaign: one pass over the action's records. A subtree:
-		// probe the few members in it by index.
-		if lo == g.root.Path {
-			rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM (
-					SELECT member_id FROM campaign_signals WHERE kind = ? AND member_id IS NOT NULL AND at >= ? AND at < ?
-					UNION SELECT member_id FROM campaign_completions WHERE action_id = ? AND member_id IS NOT NULL
-				) x JOIN members m ON m.id = x.member_id JOIN units u ON u.id = m.unit_id
-				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` GROUP BY m.unit_id`, a.Kind, from, to, a.ID, lo, hi)
-		} else {
+		g.memberDone[a.ID] = map[int64]int{}
+	}
+	scan := func(rows *sql.Rows, action int64) error {
+		defer rows.Close()
+		for rows.Next() {
+			var unit int64
+			var n int
+			act := action
+			dest := []any{&unit, &n}
+			if action == 0 { // the rows name their action
+				dest = []any{&act, &unit, &n}
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if g.memberDone[act] != nil {
+				g.memberDone[act][branchOf(unit)] += n
+			}
+		}
+		return rows.Err()
+	}
+	if lo == g.root.Path && len(memberActions) > 0 {
+		// The whole campaign: one pass over all member actions' records.
+		rows, err = tx.Query(ctx, `SELECT x.action_id, m.unit_id, COUNT(*) FROM (
+				SELECT a.id AS action_id, s.member_id FROM campaign_signals s JOIN campaign_actions a ON a.kind = s.kind
+				JOIN campaign_phases p ON p.id = a.phase_id
+				WHERE p.campaign_id = ? AND a.owner = 'member' AND s.member_id IS NOT NULL AND s.at >= ? AND s.at < ?
+				UNION SELECT cc.action_id, cc.member_id FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
+				JOIN campaign_phases p ON p.id = a.phase_id WHERE p.campaign_id = ? AND a.owner = 'member' AND cc.member_id IS NOT NULL
+			) x JOIN members m ON m.id = x.member_id JOIN units u ON u.id = m.unit_id
+			WHERE u.path >= ? AND u.path < ? AND `+activeMember+` GROUP BY x.action_id, m.unit_id`, id, from, to, id, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		if err := scan(rows, 0); err != nil {
+			return nil, err
+		}
+	} else {
+		// A subtree: probe the few members in it by index, per action.
+		for _, a := range memberActions {
 			rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM members m JOIN units u ON u.id = m.unit_id
 				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND (
 					EXISTS (SELECT 1 FROM campaign_completions cc WHERE cc.action_id = ? AND cc.member_id = m.id)
 					OR EXISTS (SELECT 1 FROM campaign_signals s WHERE s.kind = ? AND s.member_id = m.id AND s.at >= ? AND s.at < ?))
 				GROUP BY m.unit_id`, lo, hi, a.ID, a.Kind, from, to)
-		}
-		if err != nil {
-			return nil, err
-		}
-		g.memberDone[a.ID] = map[int64]int{}
-		for rows.Next() {
-			var unit int64
-			var n int
-			if err := rows.Scan(&unit, &n); err != nil {
-				rows.Close()
+			if err != nil {
 				return nil, err
 			}
-			g.memberDone[a.ID][branchOf(unit)] += n
+			if err := scan(rows, a.ID); err != nil {
+				return nil, err
+			}
 		}
-		rows.Close()
 	}
 
 	// Who owes: secretaries and liaison leaders.
@@ -535,11 +559,24 @@ func (s *Service) compute(g *gridData, a *org.Actor, f GridFilter) *Grid {
 
 // worse orders statuses for a cell: late over due over upcoming over done.
 func worse(a, b Status) Status {
-	rank := map[Status]int{StatusNA: 0, StatusDone: 1, StatusUpcoming: 2, StatusDue: 3, StatusLate: 4}
-	if rank[b] > rank[a] {
+	if rank(b) > rank(a) {
 		return b
 	}
 	return a
+}
+
+func rank(s Status) int {
+	switch s {
+	case StatusDone:
+		return 1
+	case StatusUpcoming:
+		return 2
+	case StatusDue:
+		return 3
+	case StatusLate:
+		return 4
+	}
+	return 0
 }
 
 func daysBetween(from, to civil.Date) int {
