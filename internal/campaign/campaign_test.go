@@ -266,3 +266,52 @@ func TestEvidenceFiles(t *testing.T) {
 		}
 	}
 }
+
+// A branch that moves out of the campaign's subtree mid-year leaves its
+// grid; one that closes too; the records made while it was in stay.
+func TestUnitMovedOrClosedMidCampaign(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d, civil.Date{Y: 2026, M: 7, D: 2})
+		ctx := context.Background()
+		office, admin := f.as("office"), f.as("admin")
+		c, err := f.s.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: f.units[demo.RootName].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := func() map[string]bool {
+			g, err := f.s.Grid(ctx, office, c.ID, campaign.GridFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]bool{}
+			for _, r := range g.Rows {
+				out[r.Unit.Name] = true
+			}
+			return out
+		}
+		orchard := f.units[demo.LateBranch]
+		if !rows()[demo.LateBranch] {
+			t.Fatal("the branch is not on the grid to begin with")
+		}
+		if _, err := f.org.MoveUnit(ctx, admin, orchard.ID, f.units[demo.CityName].ID); err != nil {
+			t.Fatal(err)
+		}
+		if rows()[demo.LateBranch] {
+			t.Error("a branch moved out of the bureau is still on its grid")
+		}
+		// A new, empty branch appears; closed, it disappears.
+		nb, err := f.org.CreateUnit(ctx, office, org.UnitInput{ParentID: f.units[demo.RootName].ID, Name: "新成立支部", Type: org.Branch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rows()["新成立支部"] {
+			t.Error("a new branch is not on the grid")
+		}
+		if _, err := f.org.CloseUnit(ctx, office, nb.ID); err != nil {
+			t.Fatal(err)
+		}
+		if rows()["新成立支部"] {
+			t.Error("a closed branch is still on the grid")
+		}
+	})
+}

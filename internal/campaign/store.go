@@ -632,3 +632,38 @@ func (s *Service) template(ctx context.Context, id int64) (Template, error) {
 	t.ID = id
 	return t, nil
 }
+
+// SetPlan replaces the campaign's plan text (实施方案) and, when file is
+// given, its attached document.
+func (s *Service) SetPlan(ctx context.Context, a *org.Actor, id int64, text string, file *File) error {
+	text = strings.TrimSpace(text)
+	if utf8.RuneCountInString(text) > 50000 {
+		return apperr.Field("plan_text", "实施方案正文不能超过 50000 字", "The plan may have at most 50,000 characters")
+	}
+	if file != nil {
+		if err := checkFile(file); err != nil {
+			return err
+		}
+	}
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		c, root, err := load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !canManage(a, root) {
+			return apperr.Deny()
+		}
+		fileID := c.PlanFileID
+		if file != nil {
+			if fileID, err = saveFile(ctx, tx, a, file); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE campaigns SET plan_text = ?, plan_file_id = ?, updated_at = ? WHERE id = ?`, text, nullID(fileID), tx.NowText(), id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, who(a), "campaign.plan", "campaign", id, map[string]any{"plan_file_id": c.PlanFileID, "chars": utf8.RuneCountInString(c.PlanText)},
+			map[string]any{"plan_file_id": fileID, "chars": utf8.RuneCountInString(text)})
+	})
+	return apperr.Wrap(err, "set plan")
+}

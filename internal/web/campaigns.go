@@ -439,3 +439,13 @@ func (s *Server) fileDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(f.Data)
 }
+
+func (s *Server) planSubmit(w http.ResponseWriter, r *http.Request) {
+	s.planAction(w, r, func(a *org.Actor, id int64) (string, error) {
+		file, err := readFile(w, r)
+		if err != nil {
+			return "", err
+		}
+		return "实施方案已保存", s.Campaign.SetPlan(r.Context(), a, id, r.PostFormValue("plan_text"), file)
+	})
+}

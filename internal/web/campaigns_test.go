@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"regexp"
 	"strings"
 	"testing"
@@ -75,7 +77,7 @@ func TestCampaignYearOverHTTP(t *testing.T) {
 			{"due this week", sec, "GET", "/api/v1/me/due", "", 200, []string{"党员作出承诺"}},
 			{"calendar", member, "GET", "/api/v1/calendar?from=2026-06-01&to=2026-06-30", "", 200, []string{"进行公开承诺", `"kind":"deadline"`}},
 			{"grid page", office, "GET", fmt.Sprintf("/campaigns/%d", c.ID), "", 200, []string{"总体进度", "逾期事项", "<svg"}},
-			{"plan page", office, "GET", fmt.Sprintf("/campaigns/%d/plan", c.ID), "", 200, []string{"存为模板", "活动计划原文", "唐铁城"}},
+			{"plan page", office, "GET", fmt.Sprintf("/campaigns/%d/plan", c.ID), "", 200, []string{"存为模板", "实施方案", "唐铁城"}},
 			{"cell page", sec, "GET", fmt.Sprintf("/campaigns/%d/cell?unit=%d&phase=%d", c.ID, farm, c.Phases[1].ID), "", 200, []string{"支部作出承诺", "已公示", "未完成的党员"}},
 			{"export", office, "GET", fmt.Sprintf("/campaigns/%d/export.xlsx", c.ID), "", 200, []string{"PK"}},
 			{"calendar page", member, "GET", "/calendar?month=2026-06", "", 200, []string{"2026年6月", "订阅到手机日历"}},
@@ -172,4 +174,51 @@ func TestCampaignYearOverHTTP(t *testing.T) {
 			t.Errorf("a wrong feed token: %d", code)
 		}
 	})
+}
+
+func TestPlanAttachment(t *testing.T) {
+	st := newSite(t, dbtest.SQLite(t))
+	office := st.client()
+	office.login("office")
+	var root int64
+	_ = st.d.View(t.Context(), func(tx *db.Tx) error {
+		return tx.QueryRow(t.Context(), `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&root)
+	})
+	_, body, _ := office.do("POST", "/api/v1/campaigns", fmt.Sprintf(`{"year":2026,"unit_id":%d}`, root), nil)
+	var c struct{ ID int64 }
+	_ = json.Unmarshal([]byte(body), &c)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("plan_text", "本局实施方案全文")
+	fw, _ := mw.CreateFormFile("file", "实施方案.pdf")
+	_, _ = fw.Write([]byte("%PDF-1.4\n% 实施方案\n"))
+	_ = mw.Close()
+	code, _, _ := office.do("POST", fmt.Sprintf("/campaigns/%d/plan", c.ID), buf.String(), map[string]string{"Content-Type": mw.FormDataContentType()})
+	if code != 303 {
+		t.Fatalf("upload: %d", code)
+	}
+	_, page, _ := office.do("GET", fmt.Sprintf("/campaigns/%d/plan", c.ID), "", nil)
+	m := regexp.MustCompile(`href="/files/(\d+)" id="plan-file"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, "本局实施方案全文") {
+		t.Fatalf("plan page after upload")
+	}
+	code, file, hdr := office.do("GET", "/files/"+m[1], "", nil)
+	if code != 200 || !strings.HasPrefix(file, "%PDF") || hdr.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("download: %d %q", code, hdr.Get("Content-Type"))
+	}
+	// A plain member of another campaign's subtree may read it (they are in it); an outsider may not.
+	sec := st.client()
+	sec.login("scyc")
+	if code, _, _ := sec.do("GET", "/files/"+m[1], "", nil); code != 200 {
+		t.Errorf("a secretary in the campaign reads the plan: %d", code)
+	}
+	// A file that is not a document is refused.
+	buf.Reset()
+	mw = multipart.NewWriter(&buf)
+	fw, _ = mw.CreateFormFile("file", "virus.pdf")
+	_, _ = fw.Write([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"))
+	_ = mw.Close()
+	if code, _, _ := office.do("POST", fmt.Sprintf("/campaigns/%d/plan", c.ID), buf.String(), map[string]string{"Content-Type": mw.FormDataContentType()}); code != 422 {
+		t.Errorf("an executable as the plan: %d", code)
+	}
 }

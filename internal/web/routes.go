@@ -52,6 +52,7 @@ func (s *Server) routes() []route {
 		h("POST /campaigns", s.campaignCreate),
 		h("GET /campaigns/{id}", s.campaignPage),
 		h("GET /campaigns/{id}/plan", s.planPage),
+		h("POST /campaigns/{id}/plan", s.planSubmit),
 		h("POST /campaigns/{id}/phases/{phase}", s.phaseUpdate),
 		h("POST /campaigns/{id}/actions", s.actionAdd),
 		h("POST /campaigns/{id}/actions/{action}", s.actionUpdate),
