@@ -22,20 +22,10 @@ func (s *Service) Events(ctx context.Context, a *org.Actor, from, to civil.Date)
 	var out []Event
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		mp := memberUnitPath(ctx, tx, a)
-		rows, err := tx.Query(ctx, `SELECT c.id FROM campaigns c WHERE c.year >= ? AND c.year <= ? AND c.status = 'active' ORDER BY c.id`, from.Y, to.Y)
+		ids, err := activeIDs(ctx, tx, from.Y, to.Y)
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
 		in := func(d civil.Date) bool { return !d.Before(from) && !d.After(to) }
 		for _, id := range ids {
 			c, root, err := load(ctx, tx, id)

@@ -48,19 +48,9 @@ func (r *Reminders) Run(ctx context.Context) (int, error) {
 	today := s.today()
 	var ids []int64
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM campaigns WHERE status = 'active' AND year = ?`, today.Y)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
+		var err error
+		ids, err = activeIDs(ctx, tx, today.Y, today.Y)
+		return err
 	})
 	if err != nil {
 		return 0, err

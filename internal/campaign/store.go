@@ -667,3 +667,21 @@ func (s *Service) SetPlan(ctx context.Context, a *org.Actor, id int64, text stri
 	})
 	return apperr.Wrap(err, "set plan")
 }
+
+// activeIDs lists the active campaigns of the years from–to, in order.
+func activeIDs(ctx context.Context, tx *db.Tx, from, to int) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM campaigns WHERE status = 'active' AND year >= ? AND year <= ? ORDER BY id`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -39,20 +39,10 @@ func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) 
 	limit := civil.FromTime(today.Time().AddDate(0, 0, Horizon))
 	var out []DueItem
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM campaigns WHERE status = 'active' AND year = ? ORDER BY id`, today.Y)
+		ids, err := activeIDs(ctx, tx, today.Y, today.Y)
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
 		for _, id := range ids {
 			g, err := s.readGrid(ctx, tx, id, 0)
 			if err != nil {

@@ -65,6 +65,17 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request, f func(a *org.Actor
 	writeJSON(w, code, v)
 }
 
+// apiID is api for routes whose path names a resource by {id}.
+func (s *Server) apiID(w http.ResponseWriter, r *http.Request, f func(a *org.Actor, id int64) (any, error)) {
+	s.api(w, r, func(a *org.Actor) (any, error) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		return f(a, id)
+	})
+}
+
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Username string `json:"username"`
@@ -170,11 +181,7 @@ func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		t, err := s.Org.Tree(r.Context(), a)
 		if err != nil {
 			return nil, err
@@ -215,11 +222,7 @@ func (s *Server) apiOrgCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrgUpdate(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		var in struct {
 			Name   *string `json:"name"`
 			Parent *int64  `json:"parent"`
@@ -228,6 +231,7 @@ func (s *Server) apiOrgUpdate(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		var u org.Unit
+		var err error
 		if in.Name == nil && in.Parent == nil {
 			return nil, apperr.New(apperr.Invalid, "请给出要修改的 name 或 parent", "Give name or parent to change")
 		}
@@ -246,21 +250,13 @@ func (s *Server) apiOrgUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrgClose(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return s.Org.CloseUnit(r.Context(), a, id)
 	})
 }
 
 func (s *Server) apiOrgHistory(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		h, err := s.Org.History(r.Context(), a, id)
 		if h == nil {
 			h = []org.HistoryEntry{}
@@ -270,11 +266,7 @@ func (s *Server) apiOrgHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRoles(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		g, err := s.Org.Grants(r.Context(), a, id)
 		if g == nil {
 			g = []org.Grant{}
@@ -284,11 +276,7 @@ func (s *Server) apiRoles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRoleGrant(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		var in struct {
 			Username string   `json:"username"`
 			Role     org.Role `json:"role"`
@@ -308,11 +296,7 @@ func (s *Server) apiRoleGrant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRoleRevoke(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return nil, s.Org.RevokeRole(r.Context(), a, id)
 	})
 }
@@ -324,11 +308,7 @@ func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return s.Org.Member(r.Context(), a, id)
 	})
 }
@@ -397,11 +377,7 @@ func (s *Server) apiMemberCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiMemberUpdate(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		var in memberJSON
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
@@ -440,21 +416,13 @@ func (s *Server) apiImportPreview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return s.Org.Upload(r.Context(), a, id)
 	})
 }
 
 func (s *Server) apiImportCommit(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		res, p, err := s.Org.CommitImport(r.Context(), a, s.Account, id)
 		if err != nil {
 			if p != nil && apperr.CodeOf(err) == apperr.Invalid {
@@ -491,11 +459,7 @@ func (s *Server) apiLiaisonAssign(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiLiaisonEnd(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		var in struct {
 			EndedOn string `json:"ended_on"`
 		}
@@ -529,11 +493,7 @@ func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return nil, s.Account.RevokeToken(r.Context(), a.UserID, id)
 	})
 }

@@ -26,31 +26,19 @@ func (s *Server) apiCampaignCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCampaign(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return s.Campaign.Get(r.Context(), a, id)
 	})
 }
 
 func (s *Server) apiProgress(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return s.Campaign.Grid(r.Context(), a, id, campaign.GridFilter{UnitID: formInt(r, "org")})
 	})
 }
 
 func (s *Server) apiPhaseUpdate(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		pid, err := pathID(r, "phase")
 		if err != nil {
 			return nil, err
@@ -64,11 +52,7 @@ func (s *Server) apiPhaseUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiActionAdd(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		var in campaign.ActionInput
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
@@ -78,11 +62,7 @@ func (s *Server) apiActionAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiActionUpdate(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		aid, err := pathID(r, "action")
 		if err != nil {
 			return nil, err
@@ -96,11 +76,7 @@ func (s *Server) apiActionUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiActionDelete(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		aid, err := pathID(r, "action")
 		if err != nil {
 			return nil, err
@@ -110,11 +86,7 @@ func (s *Server) apiActionDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiComplete(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		var in struct {
 			ActionID int64  `json:"action_id"`
 			UnitID   int64  `json:"unit_id"`
@@ -124,7 +96,7 @@ func (s *Server) apiComplete(w http.ResponseWriter, r *http.Request) {
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
 		}
-		err = s.Campaign.Complete(r.Context(), a, id, campaign.CompleteInput{ActionID: in.ActionID, UnitID: in.UnitID, MemberID: in.MemberID, Note: in.Note})
+		err := s.Campaign.Complete(r.Context(), a, id, campaign.CompleteInput{ActionID: in.ActionID, UnitID: in.UnitID, MemberID: in.MemberID, Note: in.Note})
 		if err != nil {
 			return nil, err
 		}
@@ -133,11 +105,7 @@ func (s *Server) apiComplete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUndo(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		cid, err := pathID(r, "completion")
 		if err != nil {
 			return nil, err
@@ -215,31 +183,19 @@ func (s *Server) apiReportCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return s.Campaign.Report(r.Context(), a, id)
 	})
 }
 
 func (s *Server) apiReportSend(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		return s.Campaign.Send(r.Context(), a, id)
 	})
 }
 
 func (s *Server) apiReportAck(w http.ResponseWriter, r *http.Request) {
-	s.api(w, r, func(a *org.Actor) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
+	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
 		var in struct {
 			Note string `json:"note"`
 		}
