@@ -65,6 +65,9 @@ type Config struct {
 	BaseURL       string
 	SMTP          notify.SMTP
 	RemindDays    int
+	// WebhookAllowPrivate lets group-chat webhooks reach private (intranet)
+	// addresses; loopback and link-local are always refused.
+	WebhookAllowPrivate bool
 }
 
 // env holds the process environment as Run was given it.
@@ -139,6 +142,7 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.StringVar(&cfg.SMTP.From, "smtp-from", str("CHUANGZHENG_SMTP_FROM", ""), "sender address")
 		fs.BoolVar(&cfg.SMTP.StartTLS, "smtp-starttls", boolean("CHUANGZHENG_SMTP_STARTTLS"), "use STARTTLS")
 		fs.BoolVar(&cfg.SMTP.TLS, "smtp-tls", boolean("CHUANGZHENG_SMTP_TLS"), "implicit TLS (port 465)")
+		fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", boolean("CHUANGZHENG_WEBHOOK_ALLOW_PRIVATE"), "let webhooks reach intranet addresses")
 		fs.IntVar(&cfg.RemindDays, "remind-days", intEnv(e.getenv("CHUANGZHENG_REMIND_DAYS"), 3), "days before a deadline to remind")
 	}
 	return fs
@@ -235,7 +239,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	notes := &notify.Service{DB: d, Org: orgs, SMTP: mail, BaseURL: cfg.BaseURL, Log: log}
+	notes := &notify.Service{DB: d, Org: orgs, SMTP: mail, BaseURL: cfg.BaseURL, Log: log, HTTP: notify.GuardedClient(cfg.WebhookAllowPrivate)}
 	if cfg.Demo {
 		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo campaign: %w", err)
