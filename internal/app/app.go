@@ -25,6 +25,7 @@ import (
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 	"chuangzheng/internal/web"
@@ -255,6 +256,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	host, _ := os.Hostname()
 	runner := &jobs.Runner{DB: d, ID: fmt.Sprintf("%s:%d", host, os.Getpid()), Log: log}
 	notes.Register(runner)
+	notices := &notice.Service{DB: d}
+	notices.Register(runner)
 	reminders := &campaign.Reminders{Campaigns: campaigns, Org: orgs, Notify: notes, DaysBefore: cfg.RemindDays}
 	runner.Every("campaign.reminders", time.Hour, func(ctx context.Context) error { _, err := reminders.Run(ctx); return err })
 	runner.EveryAt("campaign.digest", 24*time.Hour, 0, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
@@ -266,7 +269,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
 	defer func() { stopRunner(); <-runDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings,
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
 	if err != nil {
 		return err

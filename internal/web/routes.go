@@ -130,6 +130,19 @@ func (s *Server) routes() []route {
 		h("POST /api/v1/meetings/{id}/held", s.apiMeetingHeld),
 		// (meeting:end)
 
+		// Notices and public board (notice:begin).
+		h("GET /public/notices/{id}", s.publicNotice), // also {id}.pdf: the A4 sheet
+		h("POST /public/notices/{id}/objections", s.objectionSubmit),
+		h("GET /public/units/{id}/notices", s.publicUnitNotices),
+		h("GET /notices", s.noticeList),
+		h("GET /notices/new", s.noticeNew),
+		h("POST /notices", s.noticeCreate),
+		h("GET /notices/{id}", s.noticePage),
+		h("POST /notices/{id}/withdraw", s.noticeWithdraw),
+		h("POST /notices/{id}/objections/{oid}/answer", s.noticeAnswer),
+		// (notice:end)
+
+
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),
 		h("DELETE /api/v1/session", s.apiLogout),

@@ -17,6 +17,7 @@ import (
 	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 )
@@ -29,6 +30,7 @@ type Server struct {
 	Campaign *campaign.Service
 	Notify   *notify.Service
 	Meeting  *meeting.Service
+	Notice   *notice.Service
 	Log      *slog.Logger
 	Version  string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
