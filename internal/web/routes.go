@@ -142,6 +142,25 @@ func (s *Server) routes() []route {
 		h("POST /notices/{id}/objections/{oid}/answer", s.noticeAnswer),
 		// (notice:end)
 
+		// Commitments (commitment:begin).
+		h("GET /api/v1/commitments", s.apiCommitments),
+		h("POST /api/v1/commitments", s.apiCommitmentCreate),
+		h("GET /api/v1/commitments/queue", s.apiCommitmentQueue),
+		h("POST /api/v1/commitments/approve", s.apiCommitmentsApprove),
+		h("GET /api/v1/commitments/categories", s.apiCommitmentCategories),
+		h("PUT /api/v1/commitments/categories", s.apiCommitmentCategoriesSet),
+		h("GET /api/v1/commitments/{id}", s.apiCommitment),
+		h("PUT /api/v1/commitments/{id}", s.apiCommitmentSave),
+		h("GET /api/v1/commitments/{id}/versions/{version}", s.apiCommitmentVersion),
+		h("GET /api/v1/commitments/{id}/diff", s.apiCommitmentDiff),
+		h("POST /api/v1/commitments/{id}/submit", s.apiCommitmentSubmit),
+		h("POST /api/v1/commitments/{id}/return", s.apiCommitmentReturn),
+		h("POST /api/v1/commitments/{id}/approve", s.apiCommitmentApprove),
+		h("POST /api/v1/commitments/{id}/publish", s.apiCommitmentPublish),
+		h("POST /api/v1/commitments/{id}/read-out", s.apiCommitmentReadOut),
+		h("POST /api/v1/commitments/{id}/confirm", s.apiCommitmentConfirm),
+		h("GET /api/v1/public/units/{id}/commitments", s.apiPublicCommitments),
+		// (commitment:end)
 
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),

@@ -15,6 +15,7 @@ import (
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/campaign"
+	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
@@ -24,15 +25,16 @@ import (
 
 // Server holds what the handlers need.
 type Server struct {
-	DB       *db.DB
-	Org      *org.Service
-	Account  *account.Service
-	Campaign *campaign.Service
-	Notify   *notify.Service
-	Meeting  *meeting.Service
-	Notice   *notice.Service
-	Log      *slog.Logger
-	Version  string
+	DB         *db.DB
+	Org        *org.Service
+	Account    *account.Service
+	Campaign   *campaign.Service
+	Notify     *notify.Service
+	Meeting    *meeting.Service
+	Commitment *commitment.Service
+	Notice     *notice.Service
+	Log        *slog.Logger
+	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For.

@@ -1,0 +1,282 @@
+package commitment
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/org"
+)
+
+// PerPage is the size of a page of commitments.
+const PerPage = 50
+
+// Page is one page of commitments (without items; ItemCount says how many).
+type Page struct {
+	Commitments []Commitment `json:"commitments"`
+	Total       int          `json:"total"`
+	Page        int          `json:"page"`
+	PerPage     int          `json:"per_page"`
+}
+
+// ListFilter narrows a list of commitments.
+type ListFilter struct {
+	CampaignID int64
+	UnitID     int64 // the subtree of this unit
+	State      State
+	MemberID   int64
+	Kind       Kind
+	Page       int // from 1
+}
+
+// subtrees adds "(u.path >= ? AND u.path < ? OR …)" for paths to where.
+func subtrees(paths []string, where *[]string, args *[]any) {
+	var or []string
+	for _, p := range paths {
+		or = append(or, `(u.path >= ? AND u.path < ?)`)
+		*args = append(*args, p, pathEnd(p))
+	}
+	if len(or) == 0 {
+		or = []string{"1 = 0"}
+	}
+	*where = append(*where, "("+strings.Join(or, " OR ")+")")
+}
+
+func (s *Service) page(ctx context.Context, where []string, args []any, order string, page int) (Page, error) {
+	if page < 1 {
+		page = 1
+	}
+	out := Page{Commitments: []Commitment{}, Page: page, PerPage: PerPage}
+	q := `SELECT ` + commitmentCols + `, COUNT(*) OVER ()` + commitmentFrom
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	args = append(args, PerPage, (page-1)*PerPage)
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c Commitment
+			if err := rows.Scan(append(commitmentDest(&c), &out.Total)...); err != nil {
+				return err
+			}
+			out.Commitments = append(out.Commitments, c)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(out.Commitments) == 0 && page > 1 { // past the end: still say how many there are
+			cq := `SELECT COUNT(*)` + commitmentFrom
+			if len(where) > 0 {
+				cq += ` WHERE ` + strings.Join(where, " AND ")
+			}
+			return tx.QueryRow(ctx, cq, args[:len(args)-2]...).Scan(&out.Total)
+		}
+		return nil
+	})
+	return out, apperr.Wrap(err, "list commitments")
+}
+
+func (f *ListFilter) common(ctx context.Context, s *Service, where *[]string, args *[]any) error {
+	if f.CampaignID != 0 {
+		*where, *args = append(*where, `c.campaign_id = ?`), append(*args, f.CampaignID)
+	}
+	if f.Kind != "" {
+		if !f.Kind.Valid() {
+			return apperr.Field("kind", "承诺类型应为 branch 或 member", "Kind must be branch or member")
+		}
+		*where, *args = append(*where, `c.kind = ?`), append(*args, f.Kind)
+	}
+	if f.MemberID != 0 {
+		*where, *args = append(*where, `c.member_id = ?`), append(*args, f.MemberID)
+	}
+	if f.UnitID != 0 {
+		var u org.Unit
+		err := s.DB.View(ctx, func(tx *db.Tx) error {
+			var err error
+			u, err = getUnit(ctx, tx, f.UnitID)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		subtrees([]string{u.Path}, where, args)
+	}
+	return nil
+}
+
+// List returns the commitments the actor may read: their own and those of
+// the subtrees they read, newest first.
+func (s *Service) List(ctx context.Context, a *org.Actor, f ListFilter) (Page, error) {
+	if a == nil {
+		return Page{}, unauthorized()
+	}
+	var where []string
+	var args []any
+	if err := f.common(ctx, s, &where, &args); err != nil {
+		return Page{}, err
+	}
+	if f.State != "" {
+		if !f.State.Valid() {
+			return Page{}, apperr.Field("state", "状态应为 draft、submitted、returned、approved 或 published", "State must be draft, submitted, returned, approved or published")
+		}
+		where, args = append(where, `c.state = ?`), append(args, f.State)
+	}
+	if paths, all := a.ReadPaths(); !all {
+		var scope []string
+		var sargs []any
+		subtrees(paths, &scope, &sargs)
+		s := scope[0]
+		if a.MemberID != 0 {
+			s = "(" + s + " OR c.member_id = ?)"
+			sargs = append(sargs, a.MemberID)
+		}
+		where, args = append(where, s), append(args, sargs...)
+	}
+	return s.page(ctx, where, args, `c.updated_at DESC, c.id DESC`, f.Page)
+}
+
+// QueueFilter narrows a reviewer's queue.
+type QueueFilter struct {
+	CampaignID int64
+	UnitID     int64  // the subtree of this unit
+	State      string // "pending" (submitted, the default) or "done" (returned, approved, published)
+	Page       int
+}
+
+// Queue lists what the actor may review: for the office, the branch
+// commitments (and member commitments) under it; for a secretary, their
+// members' commitments. Pending ones come oldest submission first, done
+// ones latest review first.
+func (s *Service) Queue(ctx context.Context, a *org.Actor, f QueueFilter) (Page, error) {
+	if a == nil {
+		return Page{}, unauthorized()
+	}
+	lf := ListFilter{CampaignID: f.CampaignID, UnitID: f.UnitID}
+	var where []string
+	var args []any
+	if err := lf.common(ctx, s, &where, &args); err != nil {
+		return Page{}, err
+	}
+	order := `c.submitted_at, c.id`
+	switch f.State {
+	case "", "pending":
+		where = append(where, `c.state = 'submitted'`)
+	case "done":
+		where = append(where, `c.state IN ('returned', 'approved', 'published') AND c.reviewed_by IS NOT NULL`)
+		order = `c.reviewed_at DESC, c.id DESC`
+	default:
+		return Page{}, apperr.Field("state", "状态应为 pending（待审核）或 done（已审核）", "State must be pending or done")
+	}
+	// Who reviews what: office paths review branches and members; secretary
+	// paths review members other than the actor.
+	var office, write []string
+	all := false
+	for _, g := range a.Grants {
+		switch g.Role {
+		case org.RoleAdmin:
+			all = true
+		case org.RoleOffice:
+			if g.UnitPath != "" {
+				office = append(office, g.UnitPath)
+				write = append(write, g.UnitPath)
+			}
+		case org.RoleSecretary:
+			if g.UnitPath != "" {
+				write = append(write, g.UnitPath)
+			}
+		}
+	}
+	if !all {
+		var branchW, memberW []string
+		var bargs, margs []any
+		subtrees(office, &branchW, &bargs)
+		subtrees(write, &memberW, &margs)
+		memberClause := `(c.kind = 'member' AND ` + memberW[0]
+		if a.MemberID != 0 {
+			memberClause += ` AND c.member_id <> ?`
+			margs = append(margs, a.MemberID)
+		}
+		memberClause += `)`
+		where = append(where, `((c.kind = 'branch' AND `+branchW[0]+`) OR `+memberClause+`)`)
+		args = append(append(args, bargs...), margs...)
+	}
+	return s.page(ctx, where, args, order, f.Page)
+}
+
+// PublicItem is an item as the public board shows it.
+type PublicItem = Item
+
+// PublicCommitment is a published commitment as the public board shows it:
+// never a member's ID number, phone or birth date.
+type PublicCommitment struct {
+	ID           int64        `json:"id"`
+	Kind         Kind         `json:"kind"`
+	UnitID       int64        `json:"unit_id"`
+	UnitName     string       `json:"unit_name"`
+	MemberName   string       `json:"member_name,omitempty"`
+	Post         string       `json:"post,omitempty"`
+	Year         int          `json:"year"`
+	Title        string       `json:"title"`
+	LeadingCadre bool         `json:"leading_cadre,omitempty"`
+	Phone        string       `json:"phone,omitempty"` // the branch's 监督电话
+	Oral         bool         `json:"oral,omitempty"`
+	Version      int          `json:"version"`
+	PublishedAt  string       `json:"published_at"`
+	ReadOutAt    string       `json:"read_out_at,omitempty"`
+	Items        []PublicItem `json:"items"`
+}
+
+// Board is what the public board of a unit shows.
+type Board struct {
+	UnitID      int64              `json:"unit_id"`
+	UnitName    string             `json:"unit_name"`
+	Commitments []PublicCommitment `json:"commitments"`
+}
+
+// Published returns the published commitments of a unit and the units
+// below it, in active campaigns, as last published (a newer version under
+// review does not show until it is published). Anyone may read it.
+func (s *Service) Published(ctx context.Context, unitID int64) (Board, error) {
+	var b Board
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		u, err := getUnit(ctx, tx, unitID)
+		if err != nil {
+			return err
+		}
+		b.UnitID, b.UnitName, b.Commitments = u.ID, u.Name, []PublicCommitment{}
+		rows, err := tx.Query(ctx, `SELECT c.id, c.kind, c.unit_id, u.name, c.year, c.oral, c.published_version, c.published_at, c.read_out_at, v.body
+			FROM commitments c JOIN units u ON u.id = c.unit_id JOIN campaigns cp ON cp.id = c.campaign_id
+			JOIN commitment_versions v ON v.commitment_id = c.id AND v.version = c.published_version
+			WHERE c.published_version > 0 AND cp.status = 'active' AND u.path >= ? AND u.path < ?
+			ORDER BY CASE WHEN c.kind = 'branch' THEN 0 ELSE 1 END, u.path, c.id`, u.Path, pathEnd(u.Path))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p PublicCommitment
+			var js string
+			if err := rows.Scan(&p.ID, &p.Kind, &p.UnitID, &p.UnitName, &p.Year, &p.Oral, &p.Version, &p.PublishedAt, &p.ReadOutAt, &js); err != nil {
+				return err
+			}
+			var body Body
+			if err := json.Unmarshal([]byte(js), &body); err != nil {
+				return err
+			}
+			p.Title, p.MemberName, p.Post, p.LeadingCadre, p.Items = body.Title, body.MemberName, body.Post, body.LeadingCadre, body.Items
+			if p.Kind == BranchKind {
+				p.Phone = body.Phone
+			}
+			b.Commitments = append(b.Commitments, p)
+		}
+		return rows.Err()
+	})
+	return b, apperr.Wrap(err, "public board")
+}

@@ -1,0 +1,277 @@
+package commitment
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/audit"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/org"
+)
+
+func who(a *org.Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// pathEnd is the first path after every path in the subtree at p.
+func pathEnd(p string) string { return strings.TrimSuffix(p, "/") + "0" }
+
+func notFound() error { return apperr.NotFoundf("承诺", "Commitment") }
+
+// campaignInfo is what this package needs of a campaign.
+type campaignInfo struct {
+	ID     int64
+	Year   int
+	Status string
+	Root   org.Unit
+}
+
+func loadCampaign(ctx context.Context, tx *db.Tx, id int64) (campaignInfo, error) {
+	var c campaignInfo
+	var rootID int64
+	err := tx.QueryRow(ctx, `SELECT id, year, status, unit_id FROM campaigns WHERE id = ?`, id).Scan(&c.ID, &c.Year, &c.Status, &rootID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, apperr.NotFoundf("活动", "Campaign")
+	}
+	if err != nil {
+		return c, err
+	}
+	c.Root, err = getUnit(ctx, tx, rootID)
+	return c, err
+}
+
+const unitCols = `id, COALESCE(parent_id, 0), name, type, path, depth, COALESCE(closed_at, '')`
+
+func scanUnit(sc interface{ Scan(...any) error }) (org.Unit, error) {
+	var u org.Unit
+	err := sc.Scan(&u.ID, &u.ParentID, &u.Name, &u.Type, &u.Path, &u.Depth, &u.ClosedAt)
+	return u, err
+}
+
+func getUnit(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
+	u, err := scanUnit(tx.QueryRow(ctx, `SELECT `+unitCols+` FROM units WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, apperr.NotFoundf("组织", "Organisation")
+	}
+	return u, err
+}
+
+// branchOf returns the nearest 党支部 at or above u, or u itself if none.
+func branchOf(ctx context.Context, tx *db.Tx, u org.Unit) (org.Unit, error) {
+	if u.Type == org.Branch {
+		return u, nil
+	}
+	var ids []any
+	for _, p := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		if n, err := strconv.ParseInt(p, 10, 64); err == nil {
+			ids = append(ids, n)
+		}
+	}
+	if len(ids) == 0 {
+		return u, nil
+	}
+	b, err := scanUnit(tx.QueryRow(ctx, `SELECT `+unitCols+` FROM units WHERE type = '`+string(org.Branch)+`' AND id IN (`+db.In(len(ids))+`)
+		ORDER BY depth DESC LIMIT 1`, ids...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, nil
+	}
+	return b, err
+}
+
+// member is what this package needs of a roster entry (never the private fields).
+type member struct {
+	ID     int64
+	UnitID int64
+	Name   string
+	Post   string
+	Oral   bool
+	Status string
+}
+
+func getMember(ctx context.Context, tx *db.Tx, id int64) (member, error) {
+	var m member
+	err := tx.QueryRow(ctx, `SELECT id, unit_id, name, post, oral, status FROM members WHERE id = ?`, id).
+		Scan(&m.ID, &m.UnitID, &m.Name, &m.Post, &m.Oral, &m.Status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, apperr.NotFoundf("党员", "Member")
+	}
+	return m, err
+}
+
+// categories returns the campaign's categories, or the defaults.
+func categories(ctx context.Context, tx *db.Tx, campaignID int64) (Categories, error) {
+	var body string
+	err := tx.QueryRow(ctx, `SELECT body FROM commitment_categories WHERE campaign_id = ?`, campaignID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DefaultCategories(), nil
+	}
+	if err != nil {
+		return Categories{}, err
+	}
+	var c Categories
+	if err := json.Unmarshal([]byte(body), &c); err != nil {
+		return Categories{}, fmt.Errorf("categories of campaign %d: %w", campaignID, err)
+	}
+	return c, nil
+}
+
+const commitmentCols = `c.id, c.campaign_id, c.kind, c.unit_id, u.name, COALESCE(c.member_id, 0), COALESCE(m.name, ''), c.year, c.title,
+	c.leading_cadre, c.phone, c.oral, COALESCE(ru.display_name, ''), c.recorded_at, COALESCE(c.meeting_id, 0), c.confirmed_at,
+	c.state, c.version, c.published_version, c.return_reason, c.submitted_at, COALESCE(vu.display_name, ''), c.reviewed_at,
+	c.published_at, c.read_out_at, COALESCE(c.read_out_meeting_id, 0), c.created_at, c.updated_at,
+	(SELECT COUNT(*) FROM commitment_items i WHERE i.commitment_id = c.id)`
+
+const commitmentFrom = ` FROM commitments c JOIN units u ON u.id = c.unit_id LEFT JOIN members m ON m.id = c.member_id
+	LEFT JOIN users ru ON ru.id = c.recorded_by LEFT JOIN users vu ON vu.id = c.reviewed_by`
+
+func commitmentDest(c *Commitment) []any {
+	return []any{&c.ID, &c.CampaignID, &c.Kind, &c.UnitID, &c.UnitName, &c.MemberID, &c.MemberName, &c.Year, &c.Title,
+		&c.LeadingCadre, &c.Phone, &c.Oral, &c.RecordedBy, &c.RecordedAt, &c.MeetingID, &c.ConfirmedAt,
+		&c.State, &c.Version, &c.PublishedVersion, &c.ReturnReason, &c.SubmittedAt, &c.ReviewedBy, &c.ReviewedAt,
+		&c.PublishedAt, &c.ReadOutAt, &c.ReadOutMeetingID, &c.CreatedAt, &c.UpdatedAt, &c.ItemCount}
+}
+
+func getCommitment(ctx context.Context, tx *db.Tx, id int64) (Commitment, error) {
+	var c Commitment
+	err := tx.QueryRow(ctx, `SELECT `+commitmentCols+commitmentFrom+` WHERE c.id = ?`, id).Scan(commitmentDest(&c)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound()
+	}
+	if err != nil {
+		return c, err
+	}
+	c.Items, err = loadItems(ctx, tx, id)
+	return c, err
+}
+
+func loadItems(ctx context.Context, tx *db.Tx, id int64) ([]Item, error) {
+	rows, err := tx.Query(ctx, `SELECT item_key, category, content, measures, deadline, standard, responsible, tag
+		FROM commitment_items WHERE commitment_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Item{}
+	for rows.Next() {
+		var it Item
+		if err := rows.Scan(&it.Key, &it.Category, &it.Content, &it.Measures, &it.Deadline, &it.Standard, &it.Responsible, &it.Tag); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// writeItems replaces the current items, giving new items a key; it
+// returns the next free key.
+func writeItems(ctx context.Context, tx *db.Tx, id int64, items []Item, nextKey int) (int, error) {
+	if _, err := tx.Exec(ctx, `DELETE FROM commitment_items WHERE commitment_id = ?`, id); err != nil {
+		return 0, err
+	}
+	seen := map[int]bool{}
+	for i := range items {
+		it := &items[i]
+		if it.Key <= 0 || it.Key >= nextKey || seen[it.Key] {
+			it.Key = nextKey
+			nextKey++
+		}
+		seen[it.Key] = true
+		if _, err := tx.Exec(ctx, `INSERT INTO commitment_items (commitment_id, seq, item_key, category, content, measures, deadline, standard, responsible, tag)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, i+1, it.Key, it.Category, it.Content, it.Measures, it.Deadline.String(), it.Standard, it.Responsible, it.Tag); err != nil {
+			return 0, err
+		}
+	}
+	return nextKey, nil
+}
+
+func insertVersion(ctx context.Context, tx *db.Tx, a *org.Actor, id int64, version int, state State, b Body) error {
+	js, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO commitment_versions (commitment_id, version, state, body, author_id, author_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, version, state, string(js), nullID(a.UserID), a.Name, tx.NowText())
+	return err
+}
+
+func loadVersion(ctx context.Context, tx *db.Tx, id int64, version int) (Version, error) {
+	var v Version
+	var body string
+	err := tx.QueryRow(ctx, `SELECT version, state, author_name, created_at, body FROM commitment_versions WHERE commitment_id = ? AND version = ?`, id, version).
+		Scan(&v.Version, &v.State, &v.Author, &v.At, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, apperr.NotFoundf(fmt.Sprintf("第 %d 版", version), fmt.Sprintf("Version %d", version))
+	}
+	if err != nil {
+		return v, err
+	}
+	return v, json.Unmarshal([]byte(body), &v.Body)
+}
+
+func loadVersions(ctx context.Context, tx *db.Tx, id int64) ([]VersionInfo, error) {
+	rows, err := tx.Query(ctx, `SELECT version, state, author_name, created_at FROM commitment_versions WHERE commitment_id = ? ORDER BY version`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []VersionInfo
+	for rows.Next() {
+		var v VersionInfo
+		if err := rows.Scan(&v.Version, &v.State, &v.Author, &v.At); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func loadReviews(ctx context.Context, tx *db.Tx, id int64) ([]Review, error) {
+	rows, err := tx.Query(ctx, `SELECT version, decision, reason, reviewer_name, created_at FROM commitment_reviews WHERE commitment_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Review
+	for rows.Next() {
+		var r Review
+		if err := rows.Scan(&r.Version, &r.Decision, &r.Reason, &r.Reviewer, &r.At); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func insertReview(ctx context.Context, tx *db.Tx, a *org.Actor, id int64, version int, d Decision, reason string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO commitment_reviews (commitment_id, version, decision, reason, reviewer_id, reviewer_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, version, d, reason, nullID(a.UserID), a.Name, tx.NowText())
+	return err
+}
+
+// meetingIn checks that a meeting exists and was held by a unit inside the
+// subtree at path.
+func meetingIn(ctx context.Context, tx *db.Tx, meetingID int64, path string) error {
+	var p string
+	err := tx.QueryRow(ctx, `SELECT u.path FROM meetings mt JOIN units u ON u.id = mt.unit_id WHERE mt.id = ?`, meetingID).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.Field("meeting_id", "会议不存在", "No such meeting")
+	}
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(p, path) {
+		return apperr.Field("meeting_id", "只能关联本支部的会议", "Only a meeting of this branch can be linked")
+	}
+	return nil
+}
