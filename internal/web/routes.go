@@ -162,6 +162,12 @@ func (s *Server) routes() []route {
 		h("GET /api/v1/public/units/{id}/commitments", s.apiPublicCommitments),
 		// (commitment:end)
 
+		// Commitment pages (commitment-pages:begin).
+		// (commitment-pages:end)
+
+		// Public board (board:begin).
+		// (board:end)
+
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),
 		h("DELETE /api/v1/session", s.apiLogout),
