@@ -1,9 +1,11 @@
 // Command czload is a small load generator for a running 创争 server: it
-// logs in once (POST /api/v1/session, cookie cz_session), then c clients
-// each GET the same path in a loop for the given duration, and it prints
-// requests per second and latency percentiles.
+// logs in once (POST /api/v1/session, cookie cz_session) unless -public,
+// then c clients each GET the same path in a loop for the given duration,
+// and it prints requests per second and latency percentiles. Like a
+// browser it asks for gzip and decompresses (-gzip=false: plain bodies).
 //
 //	czload -url http://127.0.0.1:8097 -path /members -c 16 -d 20s
+//	czload -url http://127.0.0.1:8097 -path /public/units/12 -public -c 64 -d 20s
 package main
 
 import (
@@ -38,18 +40,24 @@ func main() {
 	dur := flag.Duration("d", 20*time.Second, "duration")
 	user := flag.String("user", "office", "username")
 	password := flag.String("password", "demo", "password")
+	public := flag.Bool("public", false, "do not log in: GET a public page as an anonymous visitor")
+	gz := flag.Bool("gzip", true, "ask for gzip and decompress, as browsers do (false: plain bodies)")
 	flag.Parse()
 	if *conc < 1 || *dur <= 0 {
 		fatal(errors.New("-c must be at least 1 and -d positive"))
 	}
 	baseURL := strings.TrimRight(*base, "/")
 
-	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, IdleConnTimeout: time.Minute}
+	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, IdleConnTimeout: time.Minute, DisableCompression: !*gz}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	cookie, err := login(client, baseURL, *user, *password)
-	if err != nil {
-		fatal(err)
+	var cookie *http.Cookie
+	if !*public {
+		c, err := login(client, baseURL, *user, *password)
+		if err != nil {
+			fatal(err)
+		}
+		cookie = c
 	}
 	target := baseURL + *path
 
@@ -172,7 +180,9 @@ func get(ctx context.Context, client *http.Client, url string, cookie *http.Cook
 	if err != nil {
 		return 0, 0, err
 	}
-	req.AddCookie(cookie)
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, 0, err

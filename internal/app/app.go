@@ -233,10 +233,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	orgs := &org.Service{DB: d}
 	meetings := &meeting.Service{DB: d, Loc: zone}
 	commitments := &commitment.Service{DB: d}
-	// commitment.Kinds() is not registered yet: commitments have an API but no
-	// pages so far, so their actions stay registrable by hand; the records the
-	// API makes already complete them on the grid.
-	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: meeting.Kinds(),
+	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(meeting.Kinds(), commitment.Kinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -254,6 +251,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 				return fmt.Errorf("load demo meetings: %w", err)
 			}
 			fmt.Fprintln(e.stdout, "已创建演示活动：本年度创先争优活动（按内置模板），含会议和向市委的报告")
+		}
+		if err := demo.LoadCommitments(ctx, d, orgs, campaigns, commitments); err != nil {
+			return fmt.Errorf("load demo commitments: %w", err)
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner

@@ -93,7 +93,7 @@ func newBureau(b *testing.B, d *db.DB) *bureau {
 		b.Fatalf("office actor: %v", err)
 	}
 	err = d.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ? AND parent_id IS NULL`, demo.RootName).Scan(&bu.rootID)
+		return tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&bu.rootID)
 	})
 	if err != nil {
 		b.Fatalf("root unit: %v", err)

@@ -30,6 +30,7 @@ import (
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/civil"
+	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
@@ -76,7 +77,7 @@ func startApp(t *testing.T) *app {
 	orgs := &org.Service{DB: d}
 	zone, _ := time.LoadLocation("Asia/Shanghai")
 	campaigns := &campaign.Service{DB: d, Zone: zone}
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Log: log, Version: "e2e"})
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Commitment: &commitment.Service{DB: d}, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -163,9 +163,26 @@ func (s *Server) routes() []route {
 		// (commitment:end)
 
 		// Commitment pages (commitment-pages:begin).
+		h("GET /commitments", s.commitmentsPage),
+		h("GET /commitments/new", s.commitmentNew),
+		h("POST /commitments", s.commitmentCreate),
+		h("GET /commitments/queue", s.commitmentQueue),
+		h("POST /commitments/approve", s.commitmentApproveMany),
+		h("GET /commitments/{id}", s.commitmentPage),
+		h("GET /commitments/{id}/edit", s.commitmentEdit),
+		h("POST /commitments/{id}", s.commitmentUpdate),
+		h("GET /commitments/{id}/diff", s.commitmentDiffPage),
+		h("POST /commitments/{id}/submit", s.commitmentSubmitPost),
+		h("POST /commitments/{id}/approve", s.commitmentApprovePost),
+		h("POST /commitments/{id}/return", s.commitmentReturnPost),
+		h("POST /commitments/{id}/publish", s.commitmentPublishPost),
+		h("POST /commitments/{id}/read-out", s.commitmentReadOutPost),
+		h("POST /commitments/{id}/confirm", s.commitmentConfirmPost),
 		// (commitment-pages:end)
 
 		// Public board (board:begin).
+		h("GET /public/units/{id}", s.publicBoard),
+		h("GET /public/units/{id}/board.pdf", s.publicBoardPDF),
 		// (board:end)
 
 		// JSON API.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/apperr"
@@ -40,9 +41,14 @@ type Server struct {
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
 
-	views   *views
-	metrics *metrics
-	mux     *http.ServeMux
+	// BoardRecheck is how long a rendered public board is served before
+	// asking the database whether it changed (0: one second; <0: always ask).
+	BoardRecheck time.Duration
+
+	boardCache boardCache
+	views      *views
+	metrics    *metrics
+	mux        *http.ServeMux
 }
 
 // New builds the server: parses templates, registers routes.
@@ -251,7 +257,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	if w.Header().Get("Cache-Control") == "" { // a public handler may have allowed caching
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -1,0 +1,491 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/commitment"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/pdf"
+)
+
+// The public board (公开栏) of a unit: its published commitments, without
+// login, as a page for phones with a print layout for A4, and as a PDF
+// sheet for the physical board with a QR code back to the page.
+//
+// It is the most read page of the campaign (a QR code on every board), so
+// the rendered page is cached per unit and language. A request checks that
+// the cached page is current — unless another request checked it less than
+// boardRecheck ago — with one small aggregate query over the unit's
+// commitments (count, latest change, published versions) and the unit's
+// name; only when that changes — a publication, a read-out, an
+// edit — is the board read (commitment.Service.Published: one query for
+// all commitments) and rendered again, by one request while the others
+// wait for it. A cached page is also dropped after boardMaxAge whatever the
+// check says (for what it cannot see: a unit below renamed, a campaign
+// finished). Browsers and proxies may keep it for 60 s (Cache-Control).
+
+// boardRecheck is how long a cached board is served without asking the
+// database whether it changed (Server.BoardRecheck overrides it; a negative
+// value always asks, for tests).
+const boardRecheck = time.Second
+
+const (
+	boardMaxAge     = 60 * time.Second
+	boardCacheBytes = 32 << 20 // all cached pages and sheets together
+)
+
+type boardKey struct {
+	unit int64
+	kind string // page language ("zh", "en"), or "pdf"
+	base string // the site's address the PDF's QR code points to
+}
+
+type boardEntry struct {
+	mu    sync.RWMutex // guards what follows; held while filling
+	stamp string
+	made  time.Time
+	body  []byte
+	gz    []byte // body gzipped; nil when not worth it
+	etag  string
+
+	checked atomic.Int64 // unix nanoseconds the stamp was last found current
+	size    int          // guarded by the cache's mu
+}
+
+// boardCache is the server's cache of rendered boards (Server.boardCache).
+type boardCache struct {
+	mu      sync.Mutex
+	entries map[boardKey]*boardEntry
+	size    int
+	recheck time.Duration
+}
+
+func (s *Server) boards() *boardCache {
+	s.boardCache.mu.Lock()
+	switch {
+	case s.BoardRecheck < 0:
+		s.boardCache.recheck = 0
+	case s.BoardRecheck > 0:
+		s.boardCache.recheck = s.BoardRecheck
+	default:
+		s.boardCache.recheck = boardRecheck
+	}
+	s.boardCache.mu.Unlock()
+	return &s.boardCache
+}
+
+func (c *boardCache) entry(k boardKey) *boardEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[boardKey]*boardEntry{}
+	}
+	e, ok := c.entries[k]
+	if !ok {
+		e = &boardEntry{}
+		c.entries[k] = e
+	}
+	return e
+}
+
+// fresh returns the entry for k when it was filled or found current less
+// than boardRecheck ago (so it is served without a query), or nil.
+func (c *boardCache) fresh(k boardKey, now time.Time) *boardEntry {
+	c.mu.Lock()
+	e := c.entries[k]
+	recheck := c.recheck
+	c.mu.Unlock()
+	if e == nil || now.UnixNano()-e.checked.Load() >= int64(recheck) {
+		return nil
+	}
+	e.mu.RLock()
+	ok := e.body != nil && now.Sub(e.made) < boardMaxAge
+	e.mu.RUnlock()
+	if !ok {
+		return nil
+	}
+	return e
+}
+
+// resize records an entry's new size and drops the entries filled longest
+// ago (other than e) while the cache holds more than boardCacheBytes.
+func (c *boardCache) resize(k boardKey, e *boardEntry, size int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[k] != e {
+		return // dropped while it was being filled: served this once, not kept
+	}
+	c.size += size - e.size
+	e.size = size
+	for c.size > boardCacheBytes {
+		var oldest boardKey
+		var oe *boardEntry
+		var om time.Time
+		for k, x := range c.entries {
+			if x == e || x.size == 0 {
+				continue
+			}
+			if m := x.filled(); oe == nil || m.Before(om) {
+				oldest, oe, om = k, x, m
+			}
+		}
+		if oe == nil {
+			return
+		}
+		delete(c.entries, oldest)
+		c.size -= oe.size
+		oe.size = 0
+	}
+}
+
+// filled is when the entry was last filled (zero while it is being filled).
+func (e *boardEntry) filled() time.Time {
+	if !e.mu.TryRLock() {
+		return time.Time{}
+	}
+	defer e.mu.RUnlock()
+	return e.made
+}
+
+// get returns the entry for k current for stamp, filling it with fill
+// (once, however many requests ask at the same time) when it is not.
+func (c *boardCache) get(k boardKey, stamp string, now time.Time, fill func() ([]byte, error)) (*boardEntry, error) {
+	e := c.entry(k)
+	e.mu.RLock()
+	ok := e.body != nil && e.stamp == stamp && now.Sub(e.made) < boardMaxAge
+	e.mu.RUnlock()
+	if ok {
+		e.checked.Store(now.UnixNano())
+		return e, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.body != nil && e.stamp == stamp && now.Sub(e.made) < boardMaxAge {
+		return e, nil // filled while this request waited
+	}
+	body, err := fill()
+	if err != nil {
+		return nil, err
+	}
+	e.body, e.gz, e.stamp, e.made = body, nil, stamp, now
+	sum := sha256.Sum256(body)
+	e.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	if len(body) > 1024 && k.kind != "pdf" {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		_, _ = zw.Write(body)
+		if zw.Close() == nil && buf.Len() < len(body) {
+			e.gz = buf.Bytes()
+		}
+	}
+	c.resize(k, e, len(e.body)+len(e.gz))
+	e.checked.Store(now.UnixNano())
+	return e, nil
+}
+
+// boardStamp says whether a unit's board changed: "" and a NotFound error
+// for no such unit.
+func (s *Server) boardStamp(ctx context.Context, unitID int64) (string, error) {
+	var stamp string
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		var name, path, closed string
+		err := tx.QueryRow(ctx, `SELECT name, path, COALESCE(closed_at, '') FROM units WHERE id = ?`, unitID).Scan(&name, &path, &closed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.NotFoundf("组织", "Organisation")
+		}
+		if err != nil {
+			return err
+		}
+		var n, versions, active int64
+		var latest string
+		err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(c.updated_at), ''), COALESCE(SUM(c.published_version), 0),
+			(SELECT COUNT(*) FROM campaigns WHERE status = 'active')
+			FROM commitments c JOIN units u ON u.id = c.unit_id WHERE u.path >= ? AND u.path < ?`,
+			path, strings.TrimSuffix(path, "/")+"0").Scan(&n, &latest, &versions, &active)
+		if err != nil {
+			return err
+		}
+		stamp = fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%d\x00%d", name, path, closed, n, latest, versions, active)
+		return nil
+	})
+	return stamp, err
+}
+
+// boardView is what public_board.html shows.
+type boardView struct {
+	UnitID   int64
+	UnitName string
+	Year     int
+	Branches []boardItem // branch commitments (the unit's own first)
+	Members  []boardItem
+}
+
+// boardItem is one published commitment with its items grouped by category.
+type boardItem struct {
+	commitment.PublicCommitment
+	Published string // the day it was published, in the page's language
+	ReadOut   string // the day it was read out at a members' meeting, or ""
+	Below     bool   // from a unit below the board's unit: show the unit
+	Groups    []boardGroup
+}
+
+type boardGroup struct {
+	Category string
+	Items    []commitment.Item
+}
+
+func stampDay(s, lang string) string {
+	if s == "" {
+		return ""
+	}
+	t := parseStamp(s)
+	if lang == "en" {
+		return t.Format("2006-01-02")
+	}
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+}
+
+func newBoardView(b commitment.Board, lang string) boardView {
+	v := boardView{UnitID: b.UnitID, UnitName: b.UnitName}
+	for _, c := range b.Commitments {
+		it := boardItem{PublicCommitment: c, Published: stampDay(c.PublishedAt, lang), ReadOut: stampDay(c.ReadOutAt, lang), Below: c.UnitID != b.UnitID}
+		for _, item := range c.Items {
+			if n := len(it.Groups); n > 0 && it.Groups[n-1].Category == item.Category {
+				it.Groups[n-1].Items = append(it.Groups[n-1].Items, item)
+				continue
+			}
+			it.Groups = append(it.Groups, boardGroup{Category: item.Category, Items: []commitment.Item{item}})
+		}
+		v.Year = max(v.Year, c.Year)
+		if c.Kind == commitment.BranchKind {
+			v.Branches = append(v.Branches, it)
+		} else {
+			v.Members = append(v.Members, it)
+		}
+	}
+	return v
+}
+
+// publicBoard is GET /public/units/{id}: the unit's board, no login.
+func (s *Server) publicBoard(w http.ResponseWriter, r *http.Request) {
+	lang := langOf(r)
+	now := time.Now()
+	if id, err := pathID(r, "id"); err == nil {
+		if e := s.boards().fresh(boardKey{unit: id, kind: lang}, now); e != nil {
+			s.serveBoard(w, r, e, "text/html; charset=utf-8", boardVary)
+			return
+		}
+	}
+	id, stamp, ok := s.boardRequest(w, r)
+	if !ok {
+		return
+	}
+	e, err := s.boards().get(boardKey{unit: id, kind: lang}, stamp, now, func() ([]byte, error) {
+		b, err := s.Commitment.Published(context.WithoutCancel(r.Context()), id)
+		if err != nil {
+			return nil, err
+		}
+		t, ok := s.views.pages[lang]["public_board"]
+		if !ok {
+			return nil, errors.New("no template public_board")
+		}
+		// Rendered for everyone alike (no actor, no flash): the page is cached and public.
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, page{Lang: lang, Path: r.URL.Path, Data: newBoardView(b, lang)}); err != nil {
+			return nil, fmt.Errorf("render public board: %w", err)
+		}
+		return buf.Bytes(), nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.serveBoard(w, r, e, "text/html; charset=utf-8", boardVary)
+}
+
+// boardVary: the page's language comes from the query, the cookie or Accept-Language.
+const boardVary = "Accept-Encoding, Accept-Language, Cookie"
+
+// publicBoardPDF is GET /public/units/{id}/board.pdf: the A4 sheet.
+func (s *Server) publicBoardPDF(w http.ResponseWriter, r *http.Request) {
+	id, stamp, ok := s.boardRequest(w, r)
+	if !ok {
+		return
+	}
+	pageURL := s.noticeAbsURL(r, fmt.Sprintf("/public/units/%d", id))
+	e, err := s.boards().get(boardKey{unit: id, kind: "pdf", base: pageURL}, stamp, time.Now(), func() ([]byte, error) {
+		b, err := s.Commitment.Published(context.WithoutCancel(r.Context()), id)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := pdf.Board(&buf, boardDoc(b, pageURL, s.DB.Now().In(shanghai))); err != nil {
+			return nil, apperr.Wrap(err, "board pdf")
+		}
+		return buf.Bytes(), nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="board-%d.pdf"`, id))
+	s.serveBoard(w, r, e, "application/pdf", "")
+}
+
+// boardRequest reads the unit id and checks the unit exists; it answers
+// (404) and returns false when it does not.
+func (s *Server) boardRequest(w http.ResponseWriter, r *http.Request) (int64, string, bool) {
+	id, err := pathID(r, "id")
+	if err == nil && s.Commitment == nil {
+		err = apperr.NotFoundf("页面", "Page")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, "", false
+	}
+	stamp, err := s.boardStamp(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, "", false
+	}
+	return id, stamp, true
+}
+
+func (s *Server) serveBoard(w http.ResponseWriter, r *http.Request, e *boardEntry, ctype, vary string) {
+	e.mu.RLock()
+	body, gz, etag := e.body, e.gz, e.etag
+	e.mu.RUnlock()
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Cache-Control", "public, max-age=60")
+	h.Set("ETag", etag)
+	if vary != "" {
+		h.Set("Vary", vary)
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if gz != nil && acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
+
+// boardDoc is the PDF sheet of a board: the branch commitments item by
+// item, then each member's commitment as one paragraph.
+func boardDoc(b commitment.Board, pageURL string, now time.Time) pdf.BoardDoc {
+	v := newBoardView(b, "zh")
+	year := v.Year
+	if year == 0 {
+		year = now.Year()
+	}
+	doc := pdf.BoardDoc{
+		Title:    b.UnitName + "公开栏",
+		Subtitle: fmt.Sprintf("%d年创先争优公开承诺", year),
+		Unit:     b.UnitName,
+		QRURL:    pageURL,
+		Date:     fmt.Sprintf("%d年%d月%d日", now.Year(), now.Month(), now.Day()),
+		Footer: fmt.Sprintf("本栏公布支部承诺%d份、党员承诺%d份，内容以网上公开栏为准（扫描右上角二维码查看）。欢迎党员群众监督。",
+			len(v.Branches), len(v.Members)),
+	}
+	if len(v.Branches)+len(v.Members) == 0 {
+		doc.Sections = []pdf.Section{{Items: []pdf.Item{{Text: "暂无公开的承诺。"}}}}
+		return doc
+	}
+	for _, c := range v.Branches {
+		sec := pdf.Section{Heading: c.Title}
+		head := c.Published + "公布"
+		if c.Below {
+			head = c.UnitName + "，" + head
+		}
+		if c.Phone != "" {
+			head += "；监督电话：" + c.Phone
+		}
+		sec.Items = append(sec.Items, pdf.Item{Text: head})
+		for _, g := range c.Groups {
+			for _, it := range g.Items {
+				sec.Items = append(sec.Items, pdf.Item{Label: g.Category, Text: pdfItemText(it, true)})
+			}
+		}
+		doc.Sections = append(doc.Sections, sec)
+	}
+	if len(v.Members) > 0 {
+		sec := pdf.Section{Heading: fmt.Sprintf("党员承诺（%d人）", len(v.Members))}
+		for _, c := range v.Members {
+			label := c.MemberName
+			if c.Oral {
+				label += "（口头）"
+			}
+			var parts []string
+			for i, it := range c.Items {
+				parts = append(parts, fmt.Sprintf("%d. %s：%s", i+1, it.Category, pdfItemText(it, false)))
+			}
+			tail := c.Published + "公布"
+			if c.ReadOut != "" {
+				tail += "，" + c.ReadOut + "在党员大会上宣读"
+			}
+			if c.Below {
+				tail = c.UnitName + "，" + tail
+			}
+			sec.Items = append(sec.Items, pdf.Item{Label: label, Text: strings.Join(parts, "  ") + "（" + tail + "）"})
+		}
+		doc.Sections = append(doc.Sections, sec)
+	}
+	return doc
+}
+
+func pdfItemText(it commitment.Item, full bool) string {
+	var b strings.Builder
+	b.WriteString(it.Content)
+	var extra []string
+	if full && it.Measures != "" {
+		extra = append(extra, "措施："+it.Measures)
+	}
+	if !it.Deadline.IsZero() {
+		extra = append(extra, "时限："+it.Deadline.Chinese())
+	}
+	if it.Standard != "" {
+		extra = append(extra, "标准："+it.Standard)
+	}
+	if full && it.Responsible != "" {
+		extra = append(extra, "责任人："+it.Responsible)
+	}
+	if len(extra) > 0 {
+		b.WriteString("（" + strings.Join(extra, "；") + "）")
+	}
+	if it.Tag != "" {
+		b.WriteString("【" + it.Tag + "】")
+	}
+	return b.String()
+}
