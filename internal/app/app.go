@@ -24,6 +24,7 @@ import (
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
+	"chuangzheng/internal/duty"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
@@ -233,7 +234,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	orgs := &org.Service{DB: d}
 	meetings := &meeting.Service{DB: d, Loc: zone}
 	commitments := &commitment.Service{DB: d}
-	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(meeting.Kinds(), commitment.Kinds()...),
+	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -263,6 +264,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	notes.Register(runner)
 	notices := &notice.Service{DB: d}
 	notices.Register(runner)
+	duties := &duty.Service{DB: d, Notice: notices}
 	reminders := &campaign.Reminders{Campaigns: campaigns, Org: orgs, Notify: notes, DaysBefore: cfg.RemindDays}
 	runner.Every("campaign.reminders", time.Hour, func(ctx context.Context) error { _, err := reminders.Run(ctx); return err })
 	runner.EveryAt("campaign.digest", 24*time.Hour, 0, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
@@ -274,7 +276,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
 	defer func() { stopRunner(); <-runDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments,
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
 	if err != nil {
 		return err

@@ -185,6 +185,25 @@ func (s *Server) routes() []route {
 		h("GET /public/units/{id}/board.pdf", s.publicBoardPDF),
 		// (board:end)
 
+		// Keeping (keeping:begin).
+		h("GET /commitments/{id}/keeping", s.keepingPage),
+		h("POST /commitments/{id}/keeping/plan", s.keepingPlanPost),
+		h("POST /commitments/{id}/keeping/progress", s.keepingProgressPost),
+		h("POST /commitments/{id}/keeping/check", s.keepingCheckPost),
+		h("POST /commitments/{id}/keeping/selfcheck", s.keepingSelfCheckPost),
+		h("POST /commitments/{id}/keeping/assess", s.keepingAssessPost),
+		h("GET /keeping/files/{id}", s.keepingFile),
+		// (keeping:end)
+
+		// Duties (duty:begin).
+		h("GET /duties", s.dutyList),
+		h("POST /duties", s.dutyCreate),
+		h("GET /duties/{id}", s.dutyPage),
+		h("POST /duties/{id}/discuss", s.dutyDiscuss),
+		h("POST /duties/{id}/confirm", s.dutyConfirm),
+		h("POST /duties/{id}/notice", s.dutyNotice),
+		// (duty:end)
+
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),
 		h("DELETE /api/v1/session", s.apiLogout),

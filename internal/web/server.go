@@ -18,6 +18,7 @@ import (
 	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
+	"chuangzheng/internal/duty"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
@@ -34,6 +35,7 @@ type Server struct {
 	Meeting    *meeting.Service
 	Commitment *commitment.Service
 	Notice     *notice.Service
+	Duty       *duty.Service
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
