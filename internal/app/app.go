@@ -234,6 +234,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	orgs := &org.Service{DB: d}
 	meetings := &meeting.Service{DB: d, Loc: zone}
 	commitments := &commitment.Service{DB: d}
+	notices := &notice.Service{DB: d}
+	duties := &duty.Service{DB: d, Notice: notices}
 	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
@@ -256,15 +258,19 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if err := demo.LoadCommitments(ctx, d, orgs, campaigns, commitments); err != nil {
 			return fmt.Errorf("load demo commitments: %w", err)
 		}
+		if err := demo.LoadDuties(ctx, d, orgs, campaigns, duties); err != nil {
+			return fmt.Errorf("load demo duties: %w", err)
+		}
+		if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
+			return fmt.Errorf("load demo keeping: %w", err)
+		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
 	// keeps its queue in the database, so several instances share it.
 	host, _ := os.Hostname()
 	runner := &jobs.Runner{DB: d, ID: fmt.Sprintf("%s:%d", host, os.Getpid()), Log: log}
 	notes.Register(runner)
-	notices := &notice.Service{DB: d}
 	notices.Register(runner)
-	duties := &duty.Service{DB: d, Notice: notices}
 	reminders := &campaign.Reminders{Campaigns: campaigns, Org: orgs, Notify: notes, DaysBefore: cfg.RemindDays}
 	runner.Every("campaign.reminders", time.Hour, func(ctx context.Context) error { _, err := reminders.Run(ctx); return err })
 	runner.EveryAt("campaign.digest", 24*time.Hour, 0, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })

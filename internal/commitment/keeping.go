@@ -20,7 +20,7 @@ import (
 // Keeping (践诺): once a commitment is published its owner plans how to keep
 // it (milestones), records progress with photos or files, and self-checks
 // every item; the level above checks along the way and assesses each item
-// at the year's end. Images are stored as uploaded (no resizing yet).
+// at the year's end. Photos are resized for phones (see resize.go).
 
 // Limits of the keeping records.
 const (
@@ -52,6 +52,7 @@ type FileRef struct {
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
+	ThumbID     int64  `json:"thumb_id,omitempty"` // a 320 px JPEG of a photo, served like the file
 }
 
 // Image reports whether the file is a picture (shown as a thumbnail).
@@ -300,7 +301,35 @@ func checkUpload(f *Upload, n int) (string, error) {
 // PDF files (owner only).
 func (s *Service) AddProgress(ctx context.Context, a *org.Actor, id int64, text string, files []Upload) (Progress, error) {
 	var out Progress
-	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+	// Photos are resized before the writing transaction (it would otherwise
+	// hold the database while pictures are scaled), once the owner is known.
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		sc, _, err := loadKept(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !sc.mayEdit(a) {
+			return apperr.Deny()
+		}
+		if len(files) > MaxProgressFiles {
+			return apperr.Newf(apperr.Invalid, "每条记录最多 %d 个附件", "At most %d files per entry", MaxProgressFiles)
+		}
+		return nil
+	})
+	if err != nil {
+		return out, apperr.Wrap(err, "add progress")
+	}
+	stored := make([]storedImage, len(files))
+	for i := range files {
+		ct, err := checkUpload(&files[i], i+1)
+		if err == nil {
+			stored[i], err = prepareImage(ct, files[i].Name, files[i].Data, i+1)
+		}
+		if err != nil {
+			return out, apperr.Wrap(err, "add progress")
+		}
+	}
+	err = s.DB.Update(ctx, func(tx *db.Tx) error {
 		sc, _, err := loadKept(ctx, tx, a, id)
 		if err != nil {
 			return err
@@ -315,31 +344,30 @@ func (s *Service) AddProgress(ctx context.Context, a *org.Actor, id int64, text 
 		if tooLong(text, MaxProgressRunes) {
 			return apperr.Newf(apperr.Invalid, "践诺记录最多 %d 字", "A progress entry has at most %d characters", MaxProgressRunes)
 		}
-		if len(files) > MaxProgressFiles {
-			return apperr.Newf(apperr.Invalid, "每条记录最多 %d 个附件", "At most %d files per entry", MaxProgressFiles)
-		}
-		types := make([]string, len(files))
-		for i := range files {
-			if types[i], err = checkUpload(&files[i], i+1); err != nil {
-				return err
-			}
-		}
 		pid, err := tx.Insert(ctx, `INSERT INTO commitment_progress (commitment_id, body, author_id, author_name, created_at) VALUES (?, ?, ?, ?, ?)`,
 			id, text, nullID(a.UserID), a.Name, tx.NowText())
 		if err != nil {
 			return err
 		}
 		out = Progress{ID: pid, Text: text, Author: a.Name, At: tx.NowText()}
-		for i, f := range files {
+		for i, f := range stored {
 			fid, err := tx.Insert(ctx, `INSERT INTO files (name, content_type, size, data, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				f.Name, types[i], len(f.Data), f.Data, nullID(a.UserID), tx.NowText())
+				f.Name, f.ContentType, len(f.Data), f.Data, nullID(a.UserID), tx.NowText())
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO commitment_progress_files (progress_id, commitment_id, file_id, seq) VALUES (?, ?, ?, ?)`, pid, id, fid, i+1); err != nil {
+			ref := FileRef{ID: fid, Name: f.Name, ContentType: f.ContentType, Size: int64(len(f.Data))}
+			if f.Thumb != nil {
+				if ref.ThumbID, err = tx.Insert(ctx, `INSERT INTO files (name, content_type, size, data, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+					"缩略图-"+f.Name, "image/jpeg", len(f.Thumb), f.Thumb, nullID(a.UserID), tx.NowText()); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO commitment_progress_files (progress_id, commitment_id, file_id, seq, thumb_file_id) VALUES (?, ?, ?, ?, ?)`,
+				pid, id, fid, i+1, nullID(ref.ThumbID)); err != nil {
 				return err
 			}
-			out.Files = append(out.Files, FileRef{ID: fid, Name: f.Name, ContentType: types[i], Size: int64(len(f.Data))})
+			out.Files = append(out.Files, ref)
 		}
 		return audit.Record(ctx, tx, who(a), "commitment.progress", "commitment", id, nil, map[string]any{"progress_id": pid, "files": len(files)})
 	})
@@ -610,7 +638,7 @@ func (s *Service) KeepingFile(ctx context.Context, a *org.Actor, fileID int64) (
 		}
 		var cid int64
 		err := tx.QueryRow(ctx, `SELECT pf.commitment_id, f.id, f.name, f.content_type, f.size, f.data FROM commitment_progress_files pf
-			JOIN files f ON f.id = pf.file_id WHERE pf.file_id = ?`, fileID).Scan(&cid, &f.ID, &f.Name, &f.ContentType, &f.Size, &data)
+			JOIN files f ON f.id = ? WHERE pf.file_id = ? OR pf.thumb_file_id = ?`, fileID, fileID, fileID).Scan(&cid, &f.ID, &f.Name, &f.ContentType, &f.Size, &data)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("文件", "File")
 		}
@@ -664,7 +692,7 @@ func loadProgress(ctx context.Context, tx *db.Tx, id int64) ([]Progress, error) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	frows, err := tx.Query(ctx, `SELECT pf.progress_id, f.id, f.name, f.content_type, f.size FROM commitment_progress_files pf JOIN files f ON f.id = pf.file_id
+	frows, err := tx.Query(ctx, `SELECT pf.progress_id, f.id, f.name, f.content_type, f.size, COALESCE(pf.thumb_file_id, 0) FROM commitment_progress_files pf JOIN files f ON f.id = pf.file_id
 		WHERE pf.commitment_id = ? ORDER BY pf.progress_id, pf.seq`, id)
 	if err != nil {
 		return nil, err
@@ -673,7 +701,7 @@ func loadProgress(ctx context.Context, tx *db.Tx, id int64) ([]Progress, error) 
 	for frows.Next() {
 		var pid int64
 		var f FileRef
-		if err := frows.Scan(&pid, &f.ID, &f.Name, &f.ContentType, &f.Size); err != nil {
+		if err := frows.Scan(&pid, &f.ID, &f.Name, &f.ContentType, &f.Size, &f.ThumbID); err != nil {
 			return nil, err
 		}
 		for i := range out {

@@ -15,8 +15,8 @@ import (
 	"chuangzheng/internal/db/dbtest"
 )
 
-// pngBytes is the start of a PNG file (enough for http.DetectContentType).
-var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...)
+// pngBytes is a small real PNG (photos are decoded to be resized; see resize_test.go).
+var pngBytes = tinyPNG()
 
 // publishedPair publishes a member commitment of 市水科所支部 and the branch's own.
 func publishedPair(t *testing.T, f *fixture) (member, branch commitment.Commitment) {

@@ -231,6 +231,27 @@ type PublicCommitment struct {
 	PublishedAt  string       `json:"published_at"`
 	ReadOutAt    string       `json:"read_out_at,omitempty"`
 	Items        []PublicItem `json:"items"`
+	// Verdicts are the year-end assessments of the published items; the
+	// public sees a reason only where it is an objective cause (客观原因).
+	Verdicts []PublicVerdict `json:"verdicts,omitempty"`
+}
+
+// PublicVerdict is an item's year-end verdict as the public board shows it.
+type PublicVerdict struct {
+	ItemKey int     `json:"item_key"`
+	Verdict Verdict `json:"verdict"`
+	Label   string  `json:"label"`           // 已兑现, 部分兑现 or 未兑现
+	Cause   string  `json:"cause,omitempty"` // the objective cause explained to the public
+}
+
+// VerdictOf returns the verdict of the item with key, or nil.
+func (p PublicCommitment) VerdictOf(key int) *PublicVerdict {
+	for i := range p.Verdicts {
+		if p.Verdicts[i].ItemKey == key {
+			return &p.Verdicts[i]
+		}
+	}
+	return nil
 }
 
 // Board is what the public board of a unit shows.
@@ -276,7 +297,49 @@ func (s *Service) Published(ctx context.Context, unitID int64) (Board, error) {
 			}
 			b.Commitments = append(b.Commitments, p)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return publicVerdicts(ctx, tx, u.Path, b.Commitments)
 	})
 	return b, apperr.Wrap(err, "public board")
+}
+
+// publicVerdicts adds the verdicts of the published items to the board's
+// commitments (one query for the subtree).
+func publicVerdicts(ctx context.Context, tx *db.Tx, path string, list []PublicCommitment) error {
+	if len(list) == 0 {
+		return nil
+	}
+	at := make(map[int64]int, len(list))
+	for i, p := range list {
+		at[p.ID] = i
+	}
+	rows, err := tx.Query(ctx, `SELECT x.commitment_id, x.item_key, x.verdict, x.reason, x.objective FROM commitment_verdicts x
+		JOIN commitments c ON c.id = x.commitment_id JOIN units u ON u.id = c.unit_id
+		WHERE c.published_version > 0 AND u.path >= ? AND u.path < ? ORDER BY x.commitment_id, x.item_key`, path, pathEnd(path))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v PublicVerdict
+		var reason string
+		var objective bool
+		if err := rows.Scan(&id, &v.ItemKey, &v.Verdict, &reason, &objective); err != nil {
+			return err
+		}
+		i, ok := at[id]
+		if !ok || !hasKey(list[i].Items, v.ItemKey) {
+			continue
+		}
+		v.Label = v.Verdict.Chinese()
+		if objective && v.Verdict != Kept {
+			v.Cause = reason
+		}
+		list[i].Verdicts = append(list[i].Verdicts, v)
+	}
+	return rows.Err()
 }

@@ -210,16 +210,24 @@ func (s *Server) boardStamp(ctx context.Context, unitID int64) (string, error) {
 		if err != nil {
 			return err
 		}
-		var n, versions, active int64
-		var latest string
+		var n, versions, active, verdicts int64
+		var latest, assessed string
+		end := strings.TrimSuffix(path, "/") + "0"
 		err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(c.updated_at), ''), COALESCE(SUM(c.published_version), 0),
 			(SELECT COUNT(*) FROM campaigns WHERE status = 'active')
 			FROM commitments c JOIN units u ON u.id = c.unit_id WHERE u.path >= ? AND u.path < ?`,
-			path, strings.TrimSuffix(path, "/")+"0").Scan(&n, &latest, &versions, &active)
+			path, end).Scan(&n, &latest, &versions, &active)
 		if err != nil {
 			return err
 		}
-		stamp = fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%d\x00%d", name, path, closed, n, latest, versions, active)
+		// Year-end verdicts change the board without touching the commitment row.
+		err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(v.assessed_at), '') FROM commitment_verdicts v
+			JOIN commitments c ON c.id = v.commitment_id JOIN units u ON u.id = c.unit_id WHERE u.path >= ? AND u.path < ?`,
+			path, end).Scan(&verdicts, &assessed)
+		if err != nil {
+			return err
+		}
+		stamp = fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%d\x00%d\x00%d\x00%s", name, path, closed, n, latest, versions, active, verdicts, assessed)
 		return nil
 	})
 	return stamp, err

@@ -193,6 +193,15 @@ func (s *Server) routes() []route {
 		h("POST /commitments/{id}/keeping/selfcheck", s.keepingSelfCheckPost),
 		h("POST /commitments/{id}/keeping/assess", s.keepingAssessPost),
 		h("GET /keeping/files/{id}", s.keepingFile),
+		h("GET /commitments/rollup", s.rollupPage),
+		h("GET /api/v1/commitments/rollup", s.apiRollup),
+		h("GET /api/v1/commitments/fulfilment", s.apiFulfilment),
+		h("GET /api/v1/commitments/{id}/keeping", s.apiKeeping),
+		h("POST /api/v1/commitments/{id}/keeping/plan", s.apiKeepingPlan),
+		h("POST /api/v1/commitments/{id}/keeping/progress", s.apiKeepingProgress),
+		h("POST /api/v1/commitments/{id}/keeping/check", s.apiKeepingCheck),
+		h("POST /api/v1/commitments/{id}/keeping/selfcheck", s.apiKeepingSelfCheck),
+		h("POST /api/v1/commitments/{id}/keeping/assess", s.apiKeepingAssess),
 		// (keeping:end)
 
 		// Duties (duty:begin).
@@ -202,6 +211,12 @@ func (s *Server) routes() []route {
 		h("POST /duties/{id}/discuss", s.dutyDiscuss),
 		h("POST /duties/{id}/confirm", s.dutyConfirm),
 		h("POST /duties/{id}/notice", s.dutyNotice),
+		h("GET /api/v1/duties", s.apiDuties),
+		h("POST /api/v1/duties", s.apiDutyDeclare),
+		h("GET /api/v1/duties/{id}", s.apiDuty),
+		h("POST /api/v1/duties/{id}/discuss", s.apiDutyDiscuss),
+		h("POST /api/v1/duties/{id}/confirm", s.apiDutyConfirm),
+		h("POST /api/v1/duties/{id}/notice", s.apiDutyNotice),
 		// (duty:end)
 
 		// JSON API.
