@@ -56,6 +56,20 @@ func (s *Server) dutyList(w http.ResponseWriter, r *http.Request) {
 	}
 	unit, _ := strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)
 	c, _ := strconv.ParseInt(r.URL.Query().Get("campaign"), 10, 64)
+	if unit == 0 {
+		// Without a branch of their own (the office, a leader), start at the
+		// first branch they can read; the branch links on the page lead on.
+		if home, err := s.Duty.HomeBranch(r.Context(), a); err == nil && home == 0 {
+			if t, err := s.Org.Tree(r.Context(), a); err == nil {
+				for _, u := range t.Units {
+					if u.Type == org.Branch && !u.Closed() && a.CanRead(u) {
+						http.Redirect(w, r, "/duties?org="+itoa(u.ID), http.StatusSeeOther)
+						return
+					}
+				}
+			}
+		}
+	}
 	s.showDutyList(w, r, a, unit, c, http.StatusOK, dutyListData{})
 }
 

@@ -2,6 +2,7 @@ package web
 
 // campaignEnglish covers the campaign year: plan, phases, progress, reports, calendar.
 var campaignEnglish = map[string]string{
+	"公开栏":               "Public board",
 	"公示":                "Notices",
 	"实施方案":              "The plan",
 	"下载实施方案":            "Download the plan",
