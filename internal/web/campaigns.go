@@ -221,22 +221,7 @@ func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, code int, msg 
 
 // planAction runs a change from the plan page and comes back to it.
 func (s *Server) planAction(w http.ResponseWriter, r *http.Request, do func(a *org.Actor, id int64) (string, error)) {
-	a, id := s.actorID(w, r, "id")
-	if a == nil {
-		return
-	}
-	msg, err := do(a, id)
-	if err != nil {
-		e := apperr.As(err)
-		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
-			s.showPlan(w, r, status(e.Code), errorText(err, langOf(r)))
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	flash(w, translate(langOf(r), msg))
-	http.Redirect(w, r, "/campaigns/"+itoa(id)+"/plan", http.StatusSeeOther)
+	s.idAction(w, r, func(id int64) string { return "/campaigns/" + itoa(id) + "/plan" }, func(code int, err error) { s.showPlan(w, r, code, errorText(err, langOf(r))) }, do)
 }
 
 func (s *Server) phaseUpdate(w http.ResponseWriter, r *http.Request) {

@@ -268,22 +268,7 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errM
 }
 
 func (s *Server) unitAction(w http.ResponseWriter, r *http.Request, do func(a *org.Actor, id int64) (string, error)) {
-	a, id := s.actorID(w, r, "id")
-	if a == nil {
-		return
-	}
-	msg, err := do(a, id)
-	if err != nil {
-		e := apperr.As(err)
-		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
-			s.showUnit(w, r, status(e.Code), e.Message(langOf(r)))
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	flash(w, translate(langOf(r), msg))
-	http.Redirect(w, r, "/orgs/"+itoa(id), http.StatusSeeOther)
+	s.idAction(w, r, func(id int64) string { return "/orgs/" + itoa(id) }, func(code int, err error) { s.showUnit(w, r, code, apperr.As(err).Message(langOf(r))) }, do)
 }
 
 func (s *Server) unitRename(w http.ResponseWriter, r *http.Request) {

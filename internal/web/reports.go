@@ -116,22 +116,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, code int, ms
 }
 
 func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, do func(a *org.Actor, id int64) (string, error)) {
-	a, id := s.actorID(w, r, "id")
-	if a == nil {
-		return
-	}
-	msg, err := do(a, id)
-	if err != nil {
-		e := apperr.As(err)
-		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
-			s.showReport(w, r, status(e.Code), e.Message(langOf(r)))
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	flash(w, translate(langOf(r), msg))
-	http.Redirect(w, r, "/reports/"+itoa(id), http.StatusSeeOther)
+	s.idAction(w, r, func(id int64) string { return "/reports/" + itoa(id) }, func(code int, err error) { s.showReport(w, r, code, apperr.As(err).Message(langOf(r))) }, do)
 }
 
 func (s *Server) reportSend(w http.ResponseWriter, r *http.Request) {

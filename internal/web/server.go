@@ -323,3 +323,25 @@ func (s *Server) actorID(w http.ResponseWriter, r *http.Request, name string) (*
 	}
 	return a, id
 }
+
+// idAction runs a form's change on the resource named by {id}: on success a
+// flash and a redirect to back(id); on a bad input or a conflict the page is
+// shown again with the message (show); any other error gets the error page.
+func (s *Server) idAction(w http.ResponseWriter, r *http.Request, back func(id int64) string,
+	show func(code int, err error), do func(a *org.Actor, id int64) (string, error)) {
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
+		return
+	}
+	msg, err := do(a, id)
+	if err != nil {
+		if c := apperr.CodeOf(err); c == apperr.Invalid || c == apperr.Conflict {
+			show(status(c), err)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	flash(w, translate(langOf(r), msg))
+	http.Redirect(w, r, back(id), http.StatusSeeOther)
+}
