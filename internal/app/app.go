@@ -236,7 +236,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	commitments := &commitment.Service{DB: d}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
+	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {

@@ -85,6 +85,14 @@ func Withdraw(ctx context.Context, tx *db.Tx, kind string, refID int64) error {
 	return err
 }
 
+// WithdrawIn removes a campaign's signals of a kind and ref (a record that
+// no longer holds, such as a branch's "all reviewed" when a member's
+// commitment waits again).
+func WithdrawIn(ctx context.Context, tx *db.Tx, campaignID int64, kind string, refID int64) error {
+	_, err := tx.Exec(ctx, `DELETE FROM campaign_signals WHERE campaign_id = ? AND kind = ? AND ref_id = ?`, campaignID, kind, refID)
+	return err
+}
+
 // Todo is one thing a user owes, for their to-do list and the grid.
 type Todo struct {
 	UserID int64  // who owes it (0 when owed by a unit's secretary)

@@ -520,6 +520,21 @@ func signalSubmitted(ctx context.Context, tx *db.Tx, c Commitment) error {
 	if err := campaign.Withdraw(ctx, tx, campaign.KindCommitmentSubmitted, c.ID); err != nil {
 		return err
 	}
+	if c.Kind == MemberKind {
+		// A member's commitment waits for review again: the branch's "all
+		// reviewed" record no longer holds (it is made again when it does).
+		u, err := getUnit(ctx, tx, c.UnitID)
+		if err != nil {
+			return err
+		}
+		b, err := branchOf(ctx, tx, u)
+		if err != nil {
+			return err
+		}
+		if err := campaign.WithdrawIn(ctx, tx, c.CampaignID, campaign.KindCommitmentApproved, -b.ID); err != nil {
+			return err
+		}
+	}
 	return campaign.Record(ctx, tx, campaign.Signal{CampaignID: c.CampaignID, Kind: campaign.KindCommitmentSubmitted, UnitID: c.UnitID, MemberID: c.MemberID, RefID: c.ID, Note: note(c)})
 }
 
