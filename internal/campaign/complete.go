@@ -265,9 +265,9 @@ type CellDetail struct {
 	Unit        org.Unit
 	Row         Row
 	Cell        Cell
-	Completions map[int64][]Completion // action → completions in this unit
+	Completions map[int64][]Completion    // action → completions in this unit
 	Missing     map[int64][]MissingMember // member action → members not done (nor excused)
-	Signals     map[int64][]string     // action → records that completed it
+	Signals     map[int64][]string        // action → records that completed it
 	CanManage   bool
 }
 

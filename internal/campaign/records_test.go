@@ -290,4 +290,3 @@ func TestExcuseMembers(t *testing.T) {
 		}
 	})
 }
-
