@@ -268,7 +268,8 @@ type CellDetail struct {
 	Completions map[int64][]Completion    // action → completions in this unit
 	Missing     map[int64][]MissingMember // member action → members not done (nor excused)
 	Signals     map[int64][]string        // action → records that completed it
-	CanManage   bool
+	CanManage   bool                      // the office: may register any action by hand
+	CanExcuse   bool                      // may excuse named members from member actions (例外)
 }
 
 // Detail opens one cell of the grid.
@@ -288,7 +289,7 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 		}
 		grid := s.compute(g, a, GridFilter{UnitID: unitID})
 		d := &CellDetail{Campaign: g.c, Unit: unit, Completions: map[int64][]Completion{}, Missing: map[int64][]MissingMember{}, Signals: map[int64][]string{},
-			CanManage: canManage(a, g.root)}
+			CanManage: canManage(a, g.root), CanExcuse: canManage(a, g.root) || a.CanWrite(unit)}
 		for _, r := range grid.Rows {
 			if r.Unit.ID != unitID {
 				continue

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/org"
 )
 
 // newMeetingSite is newSite with the meeting service.
@@ -192,6 +194,10 @@ func TestMeetingPagesAndAPI(t *testing.T) {
 		root := units[demo.RootName]
 		office := st.client()
 		office.login("office")
+		// The meeting of May 2010 counts for the 2010 campaign.
+		if _, err := (&campaign.Service{DB: d}).Create(ctx, org.System(), campaign.CreateInput{Year: 2010, UnitID: root}); err != nil {
+			t.Fatal(err)
+		}
 
 		if code, page, _ := office.do("GET", "/meetings/new?org="+itoa(root), "", nil); code != 200 || !strings.Contains(page, "动员会") || !strings.Contains(page, `name="date"`) {
 			t.Fatalf("new form: %d", code)
