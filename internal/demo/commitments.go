@@ -279,6 +279,12 @@ func (l *loader) member(m demoMember, b struct {
 	if err != nil {
 		return err
 	}
+	reviewer := sec
+	if m.username == b.Secretary { // the secretary's own commitment is reviewed one level up
+		if reviewer, err = l.actor("office"); err != nil {
+			return err
+		}
+	}
 	author := sec // an oral commitment is recorded by the branch
 	if !m.oral {
 		if author, err = l.actor(m.username); err != nil {
@@ -304,7 +310,7 @@ func (l *loader) member(m demoMember, b struct {
 	}
 	if o == returned || o == revised {
 		reason := l.pick(returnReasons)
-		if c, err = l.cmsOn(day+1).Return(l.ctx, sec, c.ID, c.Version, reason); err != nil || o == returned {
+		if c, err = l.cmsOn(day+1).Return(l.ctx, reviewer, c.ID, c.Version, reason); err != nil || o == returned {
 			return err
 		}
 		in.Items = revise(in.Items, l.year)
@@ -313,10 +319,10 @@ func (l *loader) member(m demoMember, b struct {
 		return err
 	}
 	reviewed := max(day+1, 11+l.rng.IntN(4)+lag)
-	if c, err = l.cmsOn(reviewed).Approve(l.ctx, sec, c.ID, c.Version); err != nil || o == approved {
+	if c, err = l.cmsOn(reviewed).Approve(l.ctx, reviewer, c.ID, c.Version); err != nil || o == approved {
 		return err
 	}
-	if _, err = l.cmsOn(max(reviewed, 16+l.rng.IntN(4)+lag)).Publish(l.ctx, sec, c.ID); err != nil {
+	if _, err = l.cmsOn(max(reviewed, 16+l.rng.IntN(4)+lag)).Publish(l.ctx, reviewer, c.ID); err != nil {
 		return err
 	}
 	if m.oral && l.rng.IntN(2) == 0 {

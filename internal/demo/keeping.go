@@ -105,6 +105,9 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 					return err
 				}
 			}
+			if k.username == secretaries[branch.Name] {
+				reviewer = office // the secretary's own: checked one level up
+			}
 			memberSeq[branch.Name]++
 		}
 		seq := memberSeq[branch.Name]
