@@ -41,7 +41,7 @@ const usage = `创争 chuangzheng — 创先争优活动管理系统
 用法 Usage:
   chuangzheng serve [--addr 127.0.0.1:8080] [--db PATH|postgres://…] [--demo] [--demo-password PW]
   chuangzheng migrate [--db …]
-  chuangzheng user add USERNAME --name 姓名 [--phone 手机号] [--password PW] [--role ROLE --org UNIT]
+  chuangzheng user add USERNAME --name 姓名 [--member ID|公民身份号码] [--phone 手机号] [--password PW] [--role ROLE --org UNIT]
   chuangzheng user passwd USERNAME [--password PW]      (重置密码，下次登录须修改)
   chuangzheng user disable USERNAME [--enable]
   chuangzheng import members FILE --org UNIT [--as USERNAME]
@@ -379,6 +379,7 @@ func (e env) user(ctx context.Context, args []string) error {
 	password := fs.String("password", "", "password (read from stdin if absent)")
 	role := fs.String("role", "", "role to grant")
 	unit := fs.String("org", "", "unit of the role")
+	member := fs.String("member", "", "the member record (id or 公民身份号码) this account is")
 	enable := fs.Bool("enable", false, "re-enable instead of disable")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
@@ -405,7 +406,18 @@ func (e env) user(ctx context.Context, args []string) error {
 		if err := account.CheckPasswordRules(pw, username); err != nil {
 			return errors.New(apperr.As(err).Msg)
 		}
-		id, err := acc.Create(ctx, by, account.NewUser{Username: username, DisplayName: *name, Phone: *phone, Password: pw})
+		var memberID int64
+		if *member != "" {
+			m, err := os.MemberByRef(ctx, *member)
+			if err != nil {
+				return errors.New(apperr.As(err).Msg)
+			}
+			memberID = m.ID
+			if *name == "" {
+				*name = m.Name
+			}
+		}
+		id, err := acc.Create(ctx, by, account.NewUser{Username: username, DisplayName: *name, Phone: *phone, Password: pw, MemberID: memberID})
 		if err != nil {
 			return errors.New(apperr.As(err).Msg)
 		}

@@ -135,6 +135,14 @@ func TestCommands(t *testing.T) {
 			if !res.OK() || len(res.Records) < 10 {
 				t.Fatalf("exported roster: %d records, problems %v", len(res.Records), res.Problems)
 			}
+			// An account is linked to the member it is: by ID number or record id, once.
+			hid := idcard.Make("430202", civil.Date{Y: 1979, M: 9, D: 9}, 921)
+			if _, _, err := run(t, env, "Member-2026\n", "user", "add", "he2", "--member", hid); err == nil || !strings.Contains(err.Error(), "已有账号 hejianjun") {
+				t.Fatalf("second account for a member: %v", err)
+			}
+			if _, _, err := run(t, env, "Member-2026\n", "user", "add", "he3", "--member", "430202197909099999"); err == nil || !strings.Contains(err.Error(), "没有党员") {
+				t.Fatalf("unknown member: %v", err)
+			}
 			if out, _, err := run(t, env, "", "user", "passwd", "hejianjun", "--password", "Reset-2026"); err != nil || !strings.Contains(out, "下次登录须修改") {
 				t.Fatalf("passwd: %q %v", out, err)
 			}
