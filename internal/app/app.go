@@ -196,6 +196,13 @@ func (e env) migrate(ctx context.Context, args []string) error {
 	}
 	defer d.Close()
 	fmt.Fprintf(e.stdout, "数据库已是最新结构（%s）\n", d.Engine)
+	n, err := campaign.Unattached(ctx, d)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "有 %d 条活动记录无法归入任何活动（其组织和日期不在任何活动范围内），不计入进度。\n", n)
+	}
 	return nil
 }
 

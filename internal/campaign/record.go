@@ -85,6 +85,17 @@ func Withdraw(ctx context.Context, tx *db.Tx, kind string, refID int64) error {
 	return err
 }
 
+// Unattached counts the records that belong to no campaign: those made
+// before records carried their campaign whose unit and date no campaign
+// covers (migration 0010 attached the rest). They complete nothing.
+func Unattached(ctx context.Context, d *db.DB) (int, error) {
+	var n int
+	err := d.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE campaign_id IS NULL`).Scan(&n)
+	})
+	return n, err
+}
+
 // WithdrawIn removes a campaign's signals of a kind and ref (a record that
 // no longer holds, such as a branch's "all reviewed" when a member's
 // commitment waits again).
