@@ -246,7 +246,7 @@ func (l *loader) plan(branch string, j, n int) outcome {
 	switch {
 	case branch == "市水科所支部" && j == 3:
 		return revised
-	case j == n-1 && branch == "市渔场":
+	case j == n-2 && branch == "市渔场":
 		return draft
 	case j == n-2 && branch == "市动物卫生监督所":
 		return submitted

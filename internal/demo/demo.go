@@ -254,22 +254,23 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 			for i := 0; i < p.n; i++ {
 				m := fakeMember(rng, p.kind, i)
 				m.UnitID = byName[p.unit].ID
-				if i == 0 && (p.kind != "office" || p.unit == "第一党小组") && m.BirthDate.Y < 1952 {
+				last := i == p.n-1 // the branch's secretary is its last-listed member
+				if last && (p.kind != "office" || p.unit == "第一党小组") && m.BirthDate.Y < 1952 {
 					m.BirthDate.Y = 1952 + rng.IntN(6) // the retirees' secretary: a plausible, younger retiree
 					m.JoinedDate.Y, m.ConfirmedDate.Y = m.BirthDate.Y+24, m.BirthDate.Y+25
 				}
 				m.IDNumber = nextID(m.BirthDate, m.Gender)
 				m.Phone = fmt.Sprintf("13%d0733%04d", 5+rng.IntN(5), rng.IntN(10000))
 				username := ""
-				if i == 0 && p.kind != "office" {
+				if last && p.kind != "office" {
 					m.Post = secretaryPost(p.kind)
 					secretaryOf[p.unit] = m.Name
 				}
-				if p.unit == "第一党小组" && i == 0 {
+				if p.unit == "第一党小组" && last {
 					m.Post = "机关党委专职副书记"
 					secretaryOf["机关支部"] = m.Name
 				}
-				if i == 0 && (p.kind != "office" || p.unit == "第一党小组") {
+				if last && (p.kind != "office" || p.unit == "第一党小组") {
 					// The secretary is a member of the branch, in post, and
 					// their account (jgzb, scyc…) is their own: their own
 					// commitment goes to the level above like anyone's.
@@ -279,7 +280,7 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 					}
 					username = secretaryAccount[p.unit]
 				}
-				if p.unit == "第一党小组" && i == 1 {
+				if p.unit == "第一党小组" && i == p.n-2 {
 					m.Post = "机关党委干事（创先争优活动办公室）"
 					username = "office" // the campaign office's clerk
 				}
