@@ -109,6 +109,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return d, nil
 }
 
+// FilePath is the SQLite database's file, "" on PostgreSQL.
+func (d *DB) FilePath() string {
+	if d.Engine != SQLite {
+		return ""
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(d.dsn, "sqlite:"), "file:")
+}
+
 // Close closes both pools.
 func (d *DB) Close() error {
 	err := d.W.Close()
