@@ -53,7 +53,7 @@ const usage = `创争 chuangzheng — 创先争优活动管理系统
 Every flag also reads an environment variable: --db CHUANGZHENG_DB, --addr CHUANGZHENG_ADDR,
 --demo CHUANGZHENG_DEMO, --demo-password CHUANGZHENG_DEMO_PASSWORD, --secure-cookies
 CHUANGZHENG_SECURE_COOKIES, --trust-proxy CHUANGZHENG_TRUST_PROXY, --log-level CHUANGZHENG_LOG_LEVEL,
---audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-workers CHUANGZHENG_IMAGE_WORKERS.
+--audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-memory CHUANGZHENG_IMAGE_MEMORY.
 UNIT is a unit's id or its exact name. ROLE is admin, office, leader, secretary, committee or member.
 `
 
@@ -77,6 +77,9 @@ type Config struct {
 	// default DBFILE.audit-anchor beside a SQLite database, none for
 	// PostgreSQL; "off" keeps none.
 	AuditAnchor string
+	// ImageMemory is the memory, in MB, the server spends on decoding
+	// pictures at once (commitment.Images).
+	ImageMemory int
 }
 
 // env holds the process environment as Run was given it.
@@ -153,6 +156,7 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.BoolVar(&cfg.SMTP.StartTLS, "smtp-starttls", boolean("CHUANGZHENG_SMTP_STARTTLS"), "use STARTTLS")
 		fs.BoolVar(&cfg.SMTP.TLS, "smtp-tls", boolean("CHUANGZHENG_SMTP_TLS"), "implicit TLS (port 465)")
 		fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", boolean("CHUANGZHENG_WEBHOOK_ALLOW_PRIVATE"), "let webhooks reach intranet addresses")
+		fs.IntVar(&cfg.ImageMemory, "image-memory", intEnv(e.getenv("CHUANGZHENG_IMAGE_MEMORY"), commitment.DefaultImageMemory>>20), "MB spent on decoding pictures at once; bigger pictures are refused")
 		fs.IntVar(&cfg.RemindDays, "remind-days", intEnv(e.getenv("CHUANGZHENG_REMIND_DAYS"), 3), "days before a deadline to remind")
 	}
 	return fs
@@ -240,7 +244,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}
 	orgs := &org.Service{DB: d}
 	meetings := &meeting.Service{DB: d, Loc: zone}
-	commitments := &commitment.Service{DB: d}
+	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
 	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
