@@ -46,12 +46,14 @@ const usage = `创争 chuangzheng — 创先争优活动管理系统
   chuangzheng user disable USERNAME [--enable]
   chuangzheng import members FILE --org UNIT [--as USERNAME]
   chuangzheng export members --org UNIT -o FILE.xlsx
-  chuangzheng audit verify
+  chuangzheng audit verify [--anchor COUNT:HASH] [--audit-anchor FILE]
+  chuangzheng audit anchor [--audit-anchor FILE]        (打印审计日志锚点，供打印留存或上报)
   chuangzheng version
 
 Every flag also reads an environment variable: --db CHUANGZHENG_DB, --addr CHUANGZHENG_ADDR,
 --demo CHUANGZHENG_DEMO, --demo-password CHUANGZHENG_DEMO_PASSWORD, --secure-cookies
-CHUANGZHENG_SECURE_COOKIES, --trust-proxy CHUANGZHENG_TRUST_PROXY, --log-level CHUANGZHENG_LOG_LEVEL.
+CHUANGZHENG_SECURE_COOKIES, --trust-proxy CHUANGZHENG_TRUST_PROXY, --log-level CHUANGZHENG_LOG_LEVEL,
+--audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-memory CHUANGZHENG_IMAGE_MEMORY.
 UNIT is a unit's id or its exact name. ROLE is admin, office, leader, secretary, committee or member.
 `
 
@@ -71,6 +73,13 @@ type Config struct {
 	// WebhookAllowPrivate lets group-chat webhooks reach private (intranet)
 	// addresses; loopback and link-local are always refused.
 	WebhookAllowPrivate bool
+	// AuditAnchor is the file keeping the audit log's latest anchor: by
+	// default DBFILE.audit-anchor beside a SQLite database, none for
+	// PostgreSQL; "off" keeps none.
+	AuditAnchor string
+	// ImageMemory is the memory, in MB, the server spends on decoding
+	// pictures at once (commitment.Images).
+	ImageMemory int
 }
 
 // env holds the process environment as Run was given it.
@@ -101,7 +110,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "export":
 		return e.exportMembers(ctx, rest)
 	case "audit":
-		return e.auditVerify(ctx, rest)
+		return e.audit(ctx, rest)
 	case "version":
 		fmt.Fprintln(stdout, "chuangzheng", Version)
 		return nil
@@ -131,6 +140,7 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 	fs.StringVar(&cfg.DB, "db", str("CHUANGZHENG_DB", "chuangzheng.db"), "SQLite file or postgres:// URL")
 	fs.StringVar(&cfg.LogLevel, "log-level", str("CHUANGZHENG_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&cfg.TimeZone, "tz", str("CHUANGZHENG_TZ", "Asia/Shanghai"), "time zone for days and deadlines")
+	fs.StringVar(&cfg.AuditAnchor, "audit-anchor", str("CHUANGZHENG_AUDIT_ANCHOR", ""), "file keeping the audit log's anchor (default DBFILE.audit-anchor for SQLite; off for none)")
 	if name == "serve" {
 		fs.StringVar(&cfg.Addr, "addr", str("CHUANGZHENG_ADDR", "127.0.0.1:8080"), "listen address")
 		fs.BoolVar(&cfg.Demo, "demo", boolean("CHUANGZHENG_DEMO"), "load the demo bureau if absent")
@@ -146,6 +156,7 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.BoolVar(&cfg.SMTP.StartTLS, "smtp-starttls", boolean("CHUANGZHENG_SMTP_STARTTLS"), "use STARTTLS")
 		fs.BoolVar(&cfg.SMTP.TLS, "smtp-tls", boolean("CHUANGZHENG_SMTP_TLS"), "implicit TLS (port 465)")
 		fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", boolean("CHUANGZHENG_WEBHOOK_ALLOW_PRIVATE"), "let webhooks reach intranet addresses")
+		fs.IntVar(&cfg.ImageMemory, "image-memory", intEnv(e.getenv("CHUANGZHENG_IMAGE_MEMORY"), commitment.DefaultImageMemory>>20), "MB spent on decoding pictures at once; bigger pictures are refused")
 		fs.IntVar(&cfg.RemindDays, "remind-days", intEnv(e.getenv("CHUANGZHENG_REMIND_DAYS"), 3), "days before a deadline to remind")
 	}
 	return fs
@@ -240,7 +251,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}
 	orgs := &org.Service{DB: d}
 	meetings := &meeting.Service{DB: d, Loc: zone}
-	commitments := &commitment.Service{DB: d}
+	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
 	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
@@ -288,7 +299,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 	runCtx, stopRunner := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
-	defer func() { stopRunner(); <-runDone }()
+	anchorDone := make(chan struct{})
+	go func() {
+		defer close(anchorDone)
+		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
+	}()
+	defer func() { stopRunner(); <-runDone; <-anchorDone }()
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
 	if err != nil {
@@ -586,32 +602,5 @@ func (e env) exportMembers(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "已导出「%s」花名册到 %s\n", u.Name, *out)
-	return nil
-}
-
-func (e env) auditVerify(ctx context.Context, args []string) error {
-	if len(args) < 1 || args[0] != "verify" {
-		return errors.New("usage: chuangzheng audit verify")
-	}
-	var cfg Config
-	if _, err := parse(e.flags("audit", &cfg), args[1:]); err != nil {
-		return err
-	}
-	d, err := open(ctx, cfg.DB)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	n, probs, err := audit.Verify(ctx, d)
-	if err != nil {
-		return err
-	}
-	for _, p := range probs {
-		fmt.Fprintf(e.stdout, "第 %d 条：%s\n", p.EntryID, p.Reason)
-	}
-	if len(probs) > 0 {
-		return fmt.Errorf("审计日志校验失败：%d 条记录中发现 %d 处问题 (audit chain broken)", n, len(probs))
-	}
-	fmt.Fprintf(e.stdout, "审计日志完整：共 %d 条记录，哈希链校验通过\n", n)
 	return nil
 }

@@ -320,10 +320,11 @@ func (s *Service) AddProgress(ctx context.Context, a *org.Actor, id int64, text 
 		return out, apperr.Wrap(err, "add progress")
 	}
 	stored := make([]storedImage, len(files))
+	images := s.images()
 	for i := range files {
 		ct, err := checkUpload(&files[i], i+1)
 		if err == nil {
-			stored[i], err = prepareImage(ct, files[i].Name, files[i].Data, i+1)
+			stored[i], err = images.prepareImage(ctx, ct, files[i].Name, files[i].Data, i+1)
 		}
 		if err != nil {
 			return out, apperr.Wrap(err, "add progress")
