@@ -64,7 +64,7 @@ type Config struct {
 	Demo          bool
 	DemoPassword  string
 	SecureCookies bool
-	TrustProxy    bool
+	TrustProxy    string // addresses/CIDRs of trusted reverse proxies, comma-separated
 	LogLevel      string
 	TimeZone      string
 	BaseURL       string
@@ -146,7 +146,7 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.BoolVar(&cfg.Demo, "demo", boolean("CHUANGZHENG_DEMO"), "load the demo bureau if absent")
 		fs.StringVar(&cfg.DemoPassword, "demo-password", str("CHUANGZHENG_DEMO_PASSWORD", "demo"), "password of the demo accounts")
 		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", boolean("CHUANGZHENG_SECURE_COOKIES"), "mark cookies Secure (behind TLS)")
-		fs.BoolVar(&cfg.TrustProxy, "trust-proxy", boolean("CHUANGZHENG_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+		fs.StringVar(&cfg.TrustProxy, "trust-proxy", str("CHUANGZHENG_TRUST_PROXY", ""), "trusted reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed, e.g. 127.0.0.1,10.0.0.0/8")
 		fs.StringVar(&cfg.BaseURL, "base-url", str("CHUANGZHENG_BASE_URL", ""), "public address for links in e-mails and robot messages, e.g. https://cz.example.gov.cn")
 		fs.StringVar(&cfg.SMTP.Host, "smtp-host", str("CHUANGZHENG_SMTP_HOST", ""), "SMTP server (e-mail is off without it)")
 		fs.IntVar(&cfg.SMTP.Port, "smtp-port", intEnv(e.getenv("CHUANGZHENG_SMTP_PORT"), 25), "SMTP port")
@@ -223,6 +223,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger(cfg.LogLevel)
+	proxies, err := web.ParseProxies(cfg.TrustProxy)
+	if err != nil {
+		return err
+	}
 	d, err := open(ctx, cfg.DB)
 	if err != nil {
 		return err
@@ -296,6 +300,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 		_, err := jobs.Purge(ctx, d, time.Now().Add(-30*24*time.Hour))
 		return err
 	})
+	accounts := &account.Service{DB: d, Hasher: hasher}
+	runner.Every("account.purge", 24*time.Hour, accounts.PurgeThrottle)
 	runCtx, stopRunner := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
@@ -305,8 +311,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
-		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
+		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -40,8 +41,9 @@ type Server struct {
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
 	SecureCookies bool
-	// TrustProxy takes the client address from X-Forwarded-For.
-	TrustProxy bool
+	// TrustProxy lists the reverse proxies (addresses, prefixes) whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed (clientaddr.go).
+	TrustProxy []netip.Prefix
 
 	// BoardRecheck is how long a rendered public board is served before
 	// asking the database whether it changed (0: one second; <0: always ask).
@@ -77,7 +79,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, apperr.New(apperr.Forbidden, "请求来源不可信（跨站请求已拒绝），请从本系统页面重新操作", "Cross-origin request refused"))
 	}))
-	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.mux))))
+	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.passwordGate(s.mux)))))
 }
 
 type ctxKey int
@@ -188,19 +190,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
-}
-
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	addr := r.RemoteAddr
-	if i := strings.LastIndexByte(addr, ':'); i > 0 {
-		addr = addr[:i]
-	}
-	return strings.Trim(addr, "[]")
 }
 
 func status(code apperr.Code) int {
