@@ -44,6 +44,10 @@ type Server struct {
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
+	// MetricsToken, when set, lets a scraper read /metrics on the main
+	// listener with "Authorization: Bearer <token>"; otherwise /metrics is
+	// only on the metrics listener (MetricsHandler).
+	MetricsToken string
 
 	// BoardRecheck is how long a rendered public board is served before
 	// asking the database whether it changed (0: one second; <0: always ask).
@@ -126,7 +130,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
 			token = c.Value
 		}
-		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") {
+		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/metrics" {
 			sess, err := s.Account.Authenticate(ctx, token)
 			if err == nil {
 				a, err := s.Org.Actor(ctx, sess.UserID)
