@@ -93,3 +93,23 @@ func TestSanitize(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func BenchmarkValid(b *testing.B) {
+	s := strings.Repeat("党员张三承诺：立足岗位作贡献。\n", 1<<15) // ~1.4 MB
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		if !Valid(s, Lines) {
+			b.Fatal("refused")
+		}
+	}
+}
+
+func BenchmarkJSON(b *testing.B) {
+	body := []byte(`{"title":"` + strings.Repeat("立足岗位作贡献", 200) + `","milestones":[{"text":"第一季度","due":"2026-03-31"},{"text":"第二季度","due":"2026-06-30"}],"kind":"member"}`)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if err := JSON(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
