@@ -25,6 +25,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/idem"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
@@ -53,7 +54,8 @@ const usage = `创争 chuangzheng — 创先争优活动管理系统
 Every flag also reads an environment variable: --db CHUANGZHENG_DB, --addr CHUANGZHENG_ADDR,
 --demo CHUANGZHENG_DEMO, --demo-password CHUANGZHENG_DEMO_PASSWORD, --secure-cookies
 CHUANGZHENG_SECURE_COOKIES, --trust-proxy CHUANGZHENG_TRUST_PROXY, --log-level CHUANGZHENG_LOG_LEVEL,
---audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-memory CHUANGZHENG_IMAGE_MEMORY.
+--audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-memory CHUANGZHENG_IMAGE_MEMORY,
+--metrics-addr CHUANGZHENG_METRICS_ADDR, --metrics-token CHUANGZHENG_METRICS_TOKEN.
 UNIT is a unit's id or its exact name. ROLE is admin, office, leader, secretary, committee or member.
 `
 
@@ -80,6 +82,10 @@ type Config struct {
 	// ImageMemory is the memory, in MB, the server spends on decoding
 	// pictures at once (commitment.Images).
 	ImageMemory int
+
+	// MetricsAddr is a listener serving only /metrics ("" = none);
+	// MetricsToken lets a scraper read /metrics on the main listener.
+	MetricsAddr, MetricsToken string
 }
 
 // env holds the process environment as Run was given it.
@@ -147,6 +153,8 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.StringVar(&cfg.DemoPassword, "demo-password", str("CHUANGZHENG_DEMO_PASSWORD", "demo"), "password of the demo accounts")
 		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", boolean("CHUANGZHENG_SECURE_COOKIES"), "mark cookies Secure (behind TLS)")
 		fs.StringVar(&cfg.TrustProxy, "trust-proxy", str("CHUANGZHENG_TRUST_PROXY", ""), "trusted reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed, e.g. 127.0.0.1,10.0.0.0/8")
+		fs.StringVar(&cfg.MetricsAddr, "metrics-addr", str("CHUANGZHENG_METRICS_ADDR", ""), "listen address serving only /metrics, e.g. 127.0.0.1:9090 (default: none)")
+		fs.StringVar(&cfg.MetricsToken, "metrics-token", str("CHUANGZHENG_METRICS_TOKEN", ""), "bearer token for /metrics on the main listener (default: /metrics not served there; better in the environment)")
 		fs.StringVar(&cfg.BaseURL, "base-url", str("CHUANGZHENG_BASE_URL", ""), "public address for links in e-mails and robot messages, e.g. https://cz.example.gov.cn")
 		fs.StringVar(&cfg.SMTP.Host, "smtp-host", str("CHUANGZHENG_SMTP_HOST", ""), "SMTP server (e-mail is off without it)")
 		fs.IntVar(&cfg.SMTP.Port, "smtp-port", intEnv(e.getenv("CHUANGZHENG_SMTP_PORT"), 25), "SMTP port")
@@ -302,6 +310,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	})
 	accounts := &account.Service{DB: d, Hasher: hasher}
 	runner.Every("account.purge", 24*time.Hour, accounts.PurgeThrottle)
+	idemKeys := &idem.Store{DB: d}
+	runner.Every("idempotency.purge", time.Hour, func(ctx context.Context) error { _, err := idemKeys.Purge(ctx); return err })
 	runCtx, stopRunner := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
@@ -312,7 +322,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
-		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies})
+		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
 	}
@@ -323,8 +333,18 @@ func (e env) serve(ctx context.Context, args []string) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	fmt.Fprintf(e.stdout, "创争已启动：http://%s/ （数据库：%s）\n", ln.Addr(), d.Engine)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		defer ms.Close()
+		fmt.Fprintf(e.stdout, "监控指标：http://%s/metrics\n", mln.Addr())
+		go func() { errc <- ms.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
 		return err

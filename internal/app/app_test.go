@@ -52,7 +52,7 @@ func TestServeWithDemo(t *testing.T) {
 			out := &syncBuf{}
 			done := make(chan error, 1)
 			go func() {
-				done <- app.Run(ctx, []string{"chuangzheng", "serve", "--addr", "127.0.0.1:0", "--demo"},
+				done <- app.Run(ctx, []string{"chuangzheng", "serve", "--addr", "127.0.0.1:0", "--demo", "--metrics-addr", "127.0.0.1:0"},
 					func(k string) string { return map[string]string{"CHUANGZHENG_DB": dsn}[k] }, strings.NewReader(""), out, &syncBuf{})
 			}()
 			re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
@@ -77,6 +77,21 @@ func TestServeWithDemo(t *testing.T) {
 				t.Fatalf("healthz: %v %v", res, err)
 			}
 			res.Body.Close()
+			// /metrics is on its own listener, not on the main one.
+			if res, err := http.Get("http://" + addr + "/metrics"); err != nil || res.StatusCode != 404 {
+				t.Errorf("metrics on the main listener: %v %v", res, err)
+			} else {
+				res.Body.Close()
+			}
+			m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/metrics`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("no metrics listener: %s", out.String())
+			}
+			if res, err := http.Get("http://" + m[1] + "/metrics"); err != nil || res.StatusCode != 200 {
+				t.Errorf("metrics listener: %v %v", res, err)
+			} else {
+				res.Body.Close()
+			}
 			cancel()
 			if err := <-done; err != nil {
 				t.Fatalf("serve returned %v", err)

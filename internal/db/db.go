@@ -212,6 +212,11 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *T
 	if err = fn(tx); err != nil {
 		return err
 	}
+	if hook := beforeCommit(ctx); hook != nil && !readOnly {
+		if err = hook(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if err = stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
