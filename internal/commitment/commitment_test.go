@@ -76,7 +76,7 @@ func (f *fixture) members(branch string, oral bool, n int) []string {
 	f.t.Helper()
 	var out []string
 	err := f.d.View(context.Background(), func(tx *db.Tx) error {
-		rows, err := tx.Query(context.Background(), `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id JOIN units u ON u.id = m.unit_id
+		rows, err := tx.Query(context.Background(), `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id `+org.JoinUnit("u", "m.unit_id")+`
 			WHERE u.name = ? AND m.oral = ? ORDER BY m.id LIMIT ?`, branch, oral, n)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"chuangzheng/internal/org"
 	"context"
 	"fmt"
 	"net/http"
@@ -44,10 +45,10 @@ func TestCommitmentPages(t *testing.T) {
 			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&rootID); err != nil {
+			if err := org.UnitIDByName(ctx, tx, demo.RootName, &rootID); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = '市水科所支部'`).Scan(&instID); err != nil {
+			if err := org.UnitIDByName(ctx, tx, "市水科所支部", &instID); err != nil {
 				return err
 			}
 			if err := tx.QueryRow(ctx, `SELECT us.username, m.name FROM users us JOIN members m ON m.id = us.member_id
