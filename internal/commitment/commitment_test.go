@@ -64,7 +64,7 @@ func (f *fixture) unit(name string) int64 {
 	f.t.Helper()
 	var id int64
 	if err := f.d.View(context.Background(), func(tx *db.Tx) error {
-		return tx.QueryRow(context.Background(), `SELECT id FROM units WHERE name = ?`, name).Scan(&id)
+		return org.UnitIDByName(context.Background(), tx, name, &id)
 	}); err != nil {
 		f.t.Fatalf("unit %s: %v", name, err)
 	}

@@ -55,11 +55,11 @@ func TestCommitmentPages(t *testing.T) {
 				WHERE m.unit_id = ? ORDER BY m.id LIMIT 1`, instID).Scan(&memUser, &memName); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id JOIN units u ON u.id = m.unit_id
+			if err := tx.QueryRow(ctx, `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id `+org.JoinUnit("u", "m.unit_id")+`
 				WHERE u.name = '市渔场' ORDER BY m.id LIMIT 1`).Scan(&otherUser); err != nil {
 				return err
 			}
-			return tx.QueryRow(ctx, `SELECT m.id, m.name FROM members m JOIN units u ON u.id = m.unit_id
+			return tx.QueryRow(ctx, `SELECT m.id, m.name FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 				WHERE u.name = '老干支部' AND m.oral ORDER BY m.id LIMIT 1`).Scan(&oralID, &oralName)
 		})
 		if err != nil {
