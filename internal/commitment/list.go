@@ -31,19 +31,6 @@ type ListFilter struct {
 	Page       int // from 1
 }
 
-// subtrees adds "(u.path >= ? AND u.path < ? OR …)" for paths to where.
-func subtrees(paths []string, where *[]string, args *[]any) {
-	var or []string
-	for _, p := range paths {
-		or = append(or, `(u.path >= ? AND u.path < ?)`)
-		*args = append(*args, p, pathEnd(p))
-	}
-	if len(or) == 0 {
-		or = []string{"1 = 0"}
-	}
-	*where = append(*where, "("+strings.Join(or, " OR ")+")")
-}
-
 func (s *Service) page(ctx context.Context, where []string, args []any, order string, page int) (Page, error) {
 	if page < 1 {
 		page = 1
@@ -106,13 +93,14 @@ func (f *ListFilter) common(ctx context.Context, s *Service, where *[]string, ar
 		if err != nil {
 			return err
 		}
-		subtrees([]string{u.Path}, where, args)
+		org.Subtree("u", u.Path).AddTo(where, args)
 	}
 	return nil
 }
 
-// List returns the commitments the actor may read: their own and those of
-// the subtrees they read, newest first.
+// List returns the commitments the actor may read (mayRead: their own, the
+// drafts they may edit, and the others' once submitted in the units they
+// read), newest first.
 func (s *Service) List(ctx context.Context, a *org.Actor, f ListFilter) (Page, error) {
 	if a == nil {
 		return Page{}, unauthorized()
@@ -128,17 +116,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f ListFilter) (Page, e
 		}
 		where, args = append(where, `c.state = ?`), append(args, f.State)
 	}
-	if paths, all := a.ReadPaths(); !all {
-		var scope []string
-		var sargs []any
-		subtrees(paths, &scope, &sargs)
-		s := scope[0]
-		if a.MemberID != 0 {
-			s = "(" + s + " OR c.member_id = ?)"
-			sargs = append(sargs, a.MemberID)
-		}
-		where, args = append(where, s), append(args, sargs...)
-	}
+	listScope(a).AddTo(&where, &args)
 	return s.page(ctx, where, args, `c.updated_at DESC, c.id DESC`, f.Page)
 }
 
@@ -150,10 +128,11 @@ type QueueFilter struct {
 	Page       int
 }
 
-// Queue lists what the actor may review: for the office, the branch
-// commitments (and member commitments) under it; for a secretary, their
-// members' commitments. Pending ones come oldest submission first, done
-// ones latest review first.
+// Queue lists what the actor may review (mayReview, one level up: a
+// branch's commitment by those who manage the unit above it, a member's by
+// those who manage their branch, a branch manager's own by the level above;
+// never one's own). Pending ones come oldest submission first, done ones
+// latest review first.
 func (s *Service) Queue(ctx context.Context, a *org.Actor, f QueueFilter) (Page, error) {
 	if a == nil {
 		return Page{}, unauthorized()
@@ -174,39 +153,7 @@ func (s *Service) Queue(ctx context.Context, a *org.Actor, f QueueFilter) (Page,
 	default:
 		return Page{}, apperr.Field("state", "状态应为 pending（待审核）或 done（已审核）", "State must be pending or done")
 	}
-	// Who reviews what: office paths review branches and members; secretary
-	// paths review members other than the actor.
-	var office, write []string
-	all := false
-	for _, g := range a.Grants {
-		switch g.Role {
-		case org.RoleAdmin:
-			all = true
-		case org.RoleOffice:
-			if g.UnitPath != "" {
-				office = append(office, g.UnitPath)
-				write = append(write, g.UnitPath)
-			}
-		case org.RoleSecretary:
-			if g.UnitPath != "" {
-				write = append(write, g.UnitPath)
-			}
-		}
-	}
-	if !all {
-		var branchW, memberW []string
-		var bargs, margs []any
-		subtrees(office, &branchW, &bargs)
-		subtrees(write, &memberW, &margs)
-		memberClause := `(c.kind = 'member' AND ` + memberW[0]
-		if a.MemberID != 0 {
-			memberClause += ` AND c.member_id <> ?`
-			margs = append(margs, a.MemberID)
-		}
-		memberClause += `)`
-		where = append(where, `((c.kind = 'branch' AND `+branchW[0]+`) OR `+memberClause+`)`)
-		args = append(append(args, bargs...), margs...)
-	}
+	queueScope(a).AddTo(&where, &args)
 	return s.page(ctx, where, args, order, f.Page)
 }
 
@@ -273,10 +220,10 @@ func (s *Service) Published(ctx context.Context, unitID int64) (Board, error) {
 		}
 		b.UnitID, b.UnitName, b.Commitments = u.ID, u.Name, []PublicCommitment{}
 		rows, err := tx.Query(ctx, `SELECT c.id, c.kind, c.unit_id, u.name, c.year, c.oral, c.published_version, c.published_at, c.read_out_at, v.body
-			FROM commitments c JOIN units u ON u.id = c.unit_id JOIN campaigns cp ON cp.id = c.campaign_id
+			FROM commitments c `+org.JoinUnit("u", "c.unit_id")+` JOIN campaigns cp ON cp.id = c.campaign_id
 			JOIN commitment_versions v ON v.commitment_id = c.id AND v.version = c.published_version
 			WHERE c.published_version > 0 AND cp.status = 'active' AND u.path >= ? AND u.path < ?
-			ORDER BY CASE WHEN c.kind = 'branch' THEN 0 ELSE 1 END, u.path, c.id`, u.Path, pathEnd(u.Path))
+			ORDER BY CASE WHEN c.kind = 'branch' THEN 0 ELSE 1 END, u.path, c.id`, u.Path, org.PathEnd(u.Path))
 		if err != nil {
 			return err
 		}
@@ -317,8 +264,8 @@ func publicVerdicts(ctx context.Context, tx *db.Tx, path string, list []PublicCo
 		at[p.ID] = i
 	}
 	rows, err := tx.Query(ctx, `SELECT x.commitment_id, x.item_key, x.verdict, x.reason, x.objective FROM commitment_verdicts x
-		JOIN commitments c ON c.id = x.commitment_id JOIN units u ON u.id = c.unit_id
-		WHERE c.published_version > 0 AND u.path >= ? AND u.path < ? ORDER BY x.commitment_id, x.item_key`, path, pathEnd(path))
+		JOIN commitments c ON c.id = x.commitment_id `+org.JoinUnit("u", "c.unit_id")+`
+		WHERE c.published_version > 0 AND u.path >= ? AND u.path < ? ORDER BY x.commitment_id, x.item_key`, path, org.PathEnd(path))
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func LoadCampaign(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 	var rootID, officeID int64
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+		if err := org.UnitIDByName(ctx, tx, RootName, &rootID); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
@@ -167,7 +167,7 @@ func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 	var rootID, officeID, cityID, campaignID int64
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+		if err := org.UnitIDByName(ctx, tx, RootName, &rootID); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {

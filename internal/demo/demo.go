@@ -6,6 +6,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -107,7 +108,15 @@ func Accounts() []Account {
 func Loaded(ctx context.Context, d *db.DB) (bool, error) {
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE name = ?`, RootName).Scan(&n)
+		var id int64
+		err := org.UnitIDByName(ctx, tx, RootName, &id)
+		if err == nil {
+			n = 1
+		}
+		if errors.Is(err, org.ErrNoUnit) {
+			return nil
+		}
+		return err
 	})
 	return n > 0, err
 }

@@ -81,7 +81,7 @@ func (f *fixture) memberWhere(unit, cond string) (int64, string) {
 	var id int64
 	var user string
 	err := f.d.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT m.id, us.username FROM members m JOIN units u ON u.id = m.unit_id JOIN users us ON us.member_id = m.id
+		return tx.QueryRow(ctx, `SELECT m.id, us.username FROM members m `+org.JoinUnit("u", "m.unit_id")+` JOIN users us ON us.member_id = m.id
 			WHERE u.name = ? AND `+cond+` ORDER BY m.id LIMIT 1`, unit).Scan(&id, &user)
 	})
 	if err != nil {

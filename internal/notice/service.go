@@ -51,7 +51,7 @@ const noticeCols = `n.id, n.unit_id, u.name, n.title, n.body, n.subject_kind, n.
 	(SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id),
 	(SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id AND o.answered_at = '')`
 
-const noticeFrom = ` FROM notices n JOIN units u ON u.id = n.unit_id LEFT JOIN users us ON us.id = n.created_by`
+var noticeFrom = ` FROM notices n ` + org.JoinUnit("u", "n.unit_id") + ` LEFT JOIN users us ON us.id = n.created_by`
 
 func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
 	var n Notice
@@ -72,13 +72,7 @@ func getNotice(ctx context.Context, tx *db.Tx, id int64) (Notice, error) {
 
 // unitOf reads the unit with the fields authorisation needs.
 func unitOf(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
-	var u org.Unit
-	err := tx.QueryRow(ctx, `SELECT id, name, type, path, COALESCE(closed_at, '') FROM units WHERE id = ?`, id).
-		Scan(&u.ID, &u.Name, &u.Type, &u.Path, &u.ClosedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.NotFoundf("组织", "Organisation")
-	}
-	return u, err
+	return org.UnitTx(ctx, tx, id)
 }
 
 // manageable loads a notice and checks that a may manage it.

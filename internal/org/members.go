@@ -32,6 +32,7 @@ type MemberFilter struct {
 	Retired  string // "yes" / "no" / ""
 	NoPost   string // "yes" / "no" / ""
 	Oral     string // "yes" / "no" / ""
+	Managed  bool   // only members of the units the actor manages
 	Page     int    // from 1
 	PerPage  int    // default 50, at most 500
 }
@@ -85,6 +86,9 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 			}
 			where = append(where, "("+strings.Join(or, " OR ")+")")
 		}
+		if f.Managed {
+			a.WriteScope("u").AddTo(&where, &args)
+		}
 		if f.UnitID != 0 {
 			u, err := getUnit(ctx, tx, f.UnitID)
 			if err != nil {
@@ -98,8 +102,11 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 				q = string([]rune(q)[:40])
 			}
 			like := "%" + escapeLike(q) + "%"
-			where = append(where, `(m.name LIKE ? ESCAPE '\' OR m.post LIKE ? ESCAPE '\' OR m.id_number LIKE ? ESCAPE '\' OR m.phone LIKE ? ESCAPE '\')`)
-			args = append(args, like, like, escapeLike(q)+"%", escapeLike(q)+"%")
+			// ID numbers and phones are searched only where the actor may
+			// read them, so a search cannot probe private fields.
+			priv := a.WriteScope("u")
+			where = append(where, `(m.name LIKE ? ESCAPE '\' OR m.post LIKE ? ESCAPE '\' OR (`+priv.SQL+` AND (m.id_number LIKE ? ESCAPE '\' OR m.phone LIKE ? ESCAPE '\')))`)
+			args = append(append(append(args, like, like), priv.Args...), escapeLike(q)+"%", escapeLike(q)+"%")
 		}
 		if f.Category != "" {
 			where = append(where, "m.category = ?")
@@ -181,8 +188,8 @@ func escapeLike(s string) string {
 }
 
 // decorate fills unit, branch and group names, and hides what the actor may
-// not see: private fields for readers outside the member's unit, usernames
-// for all but those who manage the unit.
+// not see: private fields and usernames for all but those who manage the
+// member's unit (and the member themself).
 func (s *Service) decorate(a *Actor, t *Tree, m *Member) {
 	u := t.ByID[m.UnitID]
 	m.UnitName = u.Name
@@ -194,7 +201,7 @@ func (s *Service) decorate(a *Actor, t *Tree, m *Member) {
 	if !a.CanSeeUsernames(u) && m.ID != a.MemberID {
 		m.Username = ""
 	}
-	if !a.CanRead(u) && m.ID != a.MemberID {
+	if !a.CanReadPrivate(u) && m.ID != a.MemberID {
 		m.Private()
 	}
 }

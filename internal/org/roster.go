@@ -590,7 +590,8 @@ func InitialPassword() string {
 	return b.String()
 }
 
-// ExportRoster writes the roster of a subtree as .xlsx in the import columns.
+// ExportRoster writes the roster of a subtree as .xlsx in the import columns;
+// the private fields only of the units the actor manages.
 func (s *Service) ExportRoster(ctx context.Context, a *Actor, unitID int64, w io.Writer) (string, error) {
 	var recs []roster.Record
 	var name string
@@ -619,6 +620,9 @@ func (s *Service) ExportRoster(ctx context.Context, a *Actor, unitID int64, w io
 				return err
 			}
 			u := t.ByID[m.UnitID]
+			if !a.CanReadPrivate(u) && m.ID != a.MemberID {
+				m.Private()
+			}
 			rec := roster.Record{Name: m.Name, Gender: m.Gender, IDNumber: m.IDNumber, Ethnicity: m.Ethnicity, BirthDate: m.BirthDate,
 				Education: m.Education, Category: m.Category, JoinedDate: m.JoinedDate, ConfirmedDate: m.ConfirmedDate, Retired: m.Retired,
 				NoPost: m.NoPost, Post: m.Post, Branch: t.BranchOf(u.ID).Name, Phone: m.Phone, Status: m.Status, Remarks: m.Remarks, Oral: m.Oral}

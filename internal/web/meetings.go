@@ -58,10 +58,14 @@ func (s *Server) meetingList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := meetingListData{Filter: f, Page: p, Pages: (p.Total + p.PerPage - 1) / p.PerPage, Types: meeting.Types, Query: r.URL.Query()}
-	for _, u := range t.Units {
-		if a.CanRead(u) && !u.Closed() && u.Type != org.Group {
+	for _, u := range t.Readable(a) {
+		if u.Type != org.Group {
 			d.Units = append(d.Units, u)
-			d.CanCreate = d.CanCreate || a.CanWrite(u)
+		}
+	}
+	for _, u := range t.Writable(a) {
+		if u.Type != org.Group {
+			d.CanCreate = true
 		}
 	}
 	d.Filter.Page = p.Page
@@ -84,13 +88,7 @@ func (s *Server) meetingUnits(r *http.Request, a *org.Actor) ([]org.Unit, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []org.Unit
-	for _, u := range t.Units {
-		if a.CanWrite(u) && !u.Closed() {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return t.Writable(a), nil
 }
 
 func (s *Server) meetingNew(w http.ResponseWriter, r *http.Request) {
