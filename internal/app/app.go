@@ -172,12 +172,18 @@ func (e env) logger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// open opens and migrates the database.
-func open(ctx context.Context, dsn string) (*db.DB, error) {
-	d, err := db.Open(ctx, dsn)
+// open opens and migrates the database, and sets the zone days are
+// counted in (--tz): the DB is the application's one clock.
+func open(ctx context.Context, cfg Config) (*db.DB, error) {
+	zone, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
+	}
+	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
+	d.Zone = zone
 	if err := d.Migrate(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -190,7 +196,7 @@ func (e env) migrate(ctx context.Context, args []string) error {
 	if _, err := parse(e.flags("migrate", &cfg), args); err != nil {
 		return err
 	}
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -205,7 +211,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger(cfg.LogLevel)
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -227,16 +233,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(e.stdout, "  另有每名党员一个账号，用户名为姓名拼音（重名加数字）。")
 	}
-	zone, err := time.LoadLocation(cfg.TimeZone)
-	if err != nil {
-		return fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
-	}
 	orgs := &org.Service{DB: d}
-	meetings := &meeting.Service{DB: d, Loc: zone}
+	meetings := &meeting.Service{DB: d}
 	commitments := &commitment.Service{DB: d}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
+	campaigns := &campaign.Service{DB: d, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -275,7 +277,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	runner.Every("campaign.reminders", time.Hour, func(ctx context.Context) error { _, err := reminders.Run(ctx); return err })
 	runner.EveryAt("campaign.digest", 24*time.Hour, 0, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
 	runner.Every("jobs.purge", 24*time.Hour, func(ctx context.Context) error {
-		_, err := jobs.Purge(ctx, d, time.Now().Add(-30*24*time.Hour))
+		_, err := jobs.Purge(ctx, d, d.Now().Add(-30*24*time.Hour))
 		return err
 	})
 	runCtx, stopRunner := context.WithCancel(ctx)
@@ -388,7 +390,7 @@ func (e env) user(ctx context.Context, args []string) error {
 		return errors.New("give exactly one USERNAME")
 	}
 	username := strings.ToLower(pos[0])
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -475,7 +477,7 @@ func (e env) importMembers(ctx context.Context, args []string) error {
 		return fmt.Errorf("打不开文件 %s: %w", pos[0], err)
 	}
 	defer f.Close()
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -539,7 +541,7 @@ func (e env) exportMembers(ctx context.Context, args []string) error {
 	if *unit == "" || *out == "" {
 		return errors.New("usage: chuangzheng export members --org UNIT -o FILE.xlsx")
 	}
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -578,7 +580,7 @@ func (e env) auditVerify(ctx context.Context, args []string) error {
 	if _, err := parse(e.flags("audit", &cfg), args[1:]); err != nil {
 		return err
 	}
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

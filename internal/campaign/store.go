@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
+
 	"unicode/utf8"
 
 	"chuangzheng/internal/apperr"
@@ -18,14 +18,8 @@ import (
 
 func who(a *org.Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
 
-// today is the campaign's calendar day now (Asia/Shanghai unless configured).
-func (s *Service) today() civil.Date {
-	loc := s.Zone
-	if loc == nil {
-		loc = time.UTC
-	}
-	return civil.FromTime(s.DB.Now().In(loc))
-}
+// today is the calendar day now in the configured zone (the DB's clock).
+func (s *Service) today() civil.Date { return s.DB.Today() }
 
 func nullID(id int64) any {
 	if id == 0 {

@@ -335,7 +335,7 @@ type memberJSON struct {
 	Version       int    `json:"version"`
 }
 
-func (in memberJSON) member() (org.Member, error) {
+func (in memberJSON) member(now time.Time) (org.Member, error) {
 	m := org.Member{UnitID: in.UnitID, Name: in.Name, Gender: in.Gender, IDNumber: in.IDNumber, Ethnicity: in.Ethnicity,
 		Education: in.Education, Category: in.Category, Retired: in.Retired, NoPost: in.NoPost, Post: in.Post, Phone: in.Phone,
 		Status: in.Status, Remarks: in.Remarks, Oral: in.Oral, Version: in.Version}
@@ -359,7 +359,7 @@ func (in memberJSON) member() (org.Member, error) {
 		}
 		*f.dst = d
 	}
-	return m, m.ValidateWith(fe)
+	return m, m.ValidateWith(fe, now)
 }
 
 func (s *Server) apiMemberCreate(w http.ResponseWriter, r *http.Request) {
@@ -368,7 +368,7 @@ func (s *Server) apiMemberCreate(w http.ResponseWriter, r *http.Request) {
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
 		}
-		m, err := in.member()
+		m, err := in.member(s.DB.LocalNow())
 		if err != nil {
 			return nil, err
 		}
@@ -382,7 +382,7 @@ func (s *Server) apiMemberUpdate(w http.ResponseWriter, r *http.Request) {
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
 		}
-		m, err := in.member()
+		m, err := in.member(s.DB.LocalNow())
 		if err != nil {
 			return nil, err
 		}
@@ -467,7 +467,7 @@ func (s *Server) apiLiaisonEnd(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		if in.EndedOn == "" {
-			in.EndedOn = civil.Today().String()
+			in.EndedOn = s.DB.Today().String()
 		}
 		return nil, s.Org.EndLiaison(r.Context(), a, id, in.EndedOn)
 	})

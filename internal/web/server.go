@@ -58,7 +58,7 @@ func New(s *Server) (*Server, error) {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
-	v, err := loadViews()
+	v, err := loadViews(s.zone)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +69,14 @@ func New(s *Server) (*Server, error) {
 		s.mux.Handle(r.Pattern, s.metrics.instrument(r.Pattern, r.Handler))
 	}
 	return s, nil
+}
+
+// zone is where days are counted and instants shown: the DB's (--tz).
+func (s *Server) zone() *time.Location {
+	if s.DB == nil {
+		return db.DefaultZone
+	}
+	return s.DB.Location()
 }
 
 // Handler is the whole site with its middleware.
