@@ -219,4 +219,3 @@ func (s *Server) apiCommitmentCategoriesSet(w http.ResponseWriter, r *http.Reque
 		return s.Commitment.SetCategories(r.Context(), a, formInt(r, "campaign"), in)
 	})
 }
-
