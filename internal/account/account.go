@@ -191,7 +191,7 @@ func (s *Service) Login(ctx context.Context, login, password, addr, userAgent st
 		return Session{}, apperr.Wrap(err, "login lookup")
 	}
 	if !locked.IsZero() {
-		mins := int(time.Until(locked).Minutes()) + 1
+		mins := int(locked.Sub(s.DB.Now()).Minutes()) + 1
 		return Session{}, apperr.Newf(apperr.TooMany, "登录失败次数过多，请 %d 分钟后再试；如忘记密码，请联系支部书记或管理员重置",
 			"Too many failed logins; try again in %d minutes, or ask your secretary or the administrator to reset your password", mins)
 	}

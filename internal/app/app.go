@@ -275,7 +275,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 	notices.Register(runner)
 	reminders := &campaign.Reminders{Campaigns: campaigns, Org: orgs, Notify: notes, DaysBefore: cfg.RemindDays}
 	runner.Every("campaign.reminders", time.Hour, func(ctx context.Context) error { _, err := reminders.Run(ctx); return err })
-	runner.EveryAt("campaign.digest", 24*time.Hour, 0, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
+	// The digest goes out at 08:00 in the configured zone (00:00 UTC for Beijing).
+	_, offset := d.LocalNow().Zone()
+	digestAt := ((8*time.Hour-time.Duration(offset)*time.Second)%(24*time.Hour) + 24*time.Hour) % (24 * time.Hour)
+	runner.EveryAt("campaign.digest", 24*time.Hour, digestAt, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
 	runner.Every("jobs.purge", 24*time.Hour, func(ctx context.Context) error {
 		_, err := jobs.Purge(ctx, d, d.Now().Add(-30*24*time.Hour))
 		return err

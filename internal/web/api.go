@@ -24,15 +24,23 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
+// healthz is liveness: the process is up and serving HTTP. It touches no
+// database (a busy SQLite writer must not make the process look dead).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.DB.Engine), "version": s.Version})
+}
+
+// readyz is readiness: a database reader answers and every migration of
+// this binary is applied (503 otherwise). It does not use the SQLite writer.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if err := s.DB.Ping(ctx); err != nil {
-		s.Log.Error("healthz", "err", err)
+	if err := s.DB.Ready(ctx); err != nil {
+		s.Log.Error("readyz", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": string(s.DB.Engine)})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.DB.Engine), "version": s.Version})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.DB.Engine), "version": s.Version})
 }
 
 // api wraps a JSON handler: it needs a logged-in actor and returns a value
