@@ -2,7 +2,7 @@ package commitment
 
 import (
 	"context"
-	"encoding/json"
+
 	"strings"
 
 	"chuangzheng/internal/apperr"
@@ -164,6 +164,7 @@ type PublicItem = Item
 // never a member's ID number, phone or birth date.
 type PublicCommitment struct {
 	ID           int64        `json:"id"`
+	CampaignID   int64        `json:"campaign_id"`
 	Kind         Kind         `json:"kind"`
 	UnitID       int64        `json:"unit_id"`
 	UnitName     string       `json:"unit_name"`
@@ -199,94 +200,4 @@ func (p PublicCommitment) VerdictOf(key int) *PublicVerdict {
 		}
 	}
 	return nil
-}
-
-// Board is what the public board of a unit shows.
-type Board struct {
-	UnitID      int64              `json:"unit_id"`
-	UnitName    string             `json:"unit_name"`
-	Commitments []PublicCommitment `json:"commitments"`
-}
-
-// Published returns the published commitments of a unit and the units
-// below it, in active campaigns, as last published (a newer version under
-// review does not show until it is published). Anyone may read it.
-func (s *Service) Published(ctx context.Context, unitID int64) (Board, error) {
-	var b Board
-	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		u, err := getUnit(ctx, tx, unitID)
-		if err != nil {
-			return err
-		}
-		b.UnitID, b.UnitName, b.Commitments = u.ID, u.Name, []PublicCommitment{}
-		rows, err := tx.Query(ctx, `SELECT c.id, c.kind, c.unit_id, u.name, c.year, c.oral, c.published_version, c.published_at, c.read_out_at, v.body
-			FROM commitments c `+org.JoinUnit("u", "c.unit_id")+` JOIN campaigns cp ON cp.id = c.campaign_id
-			JOIN commitment_versions v ON v.commitment_id = c.id AND v.version = c.published_version
-			WHERE c.published_version > 0 AND cp.status = 'active' AND u.path >= ? AND u.path < ?
-			ORDER BY CASE WHEN c.kind = 'branch' THEN 0 ELSE 1 END, u.path, c.id`, u.Path, org.PathEnd(u.Path))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p PublicCommitment
-			var js string
-			if err := rows.Scan(&p.ID, &p.Kind, &p.UnitID, &p.UnitName, &p.Year, &p.Oral, &p.Version, &p.PublishedAt, &p.ReadOutAt, &js); err != nil {
-				return err
-			}
-			var body Body
-			if err := json.Unmarshal([]byte(js), &body); err != nil {
-				return err
-			}
-			p.Title, p.MemberName, p.Post, p.LeadingCadre, p.Items = body.Title, body.MemberName, body.Post, body.LeadingCadre, body.Items
-			if p.Kind == BranchKind {
-				p.Phone = body.Phone
-			}
-			b.Commitments = append(b.Commitments, p)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		return publicVerdicts(ctx, tx, u.Path, b.Commitments)
-	})
-	return b, apperr.Wrap(err, "public board")
-}
-
-// publicVerdicts adds the verdicts of the published items to the board's
-// commitments (one query for the subtree).
-func publicVerdicts(ctx context.Context, tx *db.Tx, path string, list []PublicCommitment) error {
-	if len(list) == 0 {
-		return nil
-	}
-	at := make(map[int64]int, len(list))
-	for i, p := range list {
-		at[p.ID] = i
-	}
-	rows, err := tx.Query(ctx, `SELECT x.commitment_id, x.item_key, x.verdict, x.reason, x.objective FROM commitment_verdicts x
-		JOIN commitments c ON c.id = x.commitment_id `+org.JoinUnit("u", "c.unit_id")+`
-		WHERE c.published_version > 0 AND u.path >= ? AND u.path < ? ORDER BY x.commitment_id, x.item_key`, path, org.PathEnd(path))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var v PublicVerdict
-		var reason string
-		var objective bool
-		if err := rows.Scan(&id, &v.ItemKey, &v.Verdict, &reason, &objective); err != nil {
-			return err
-		}
-		i, ok := at[id]
-		if !ok || !hasKey(list[i].Items, v.ItemKey) {
-			continue
-		}
-		v.Label = v.Verdict.Chinese()
-		if objective && v.Verdict != Kept {
-			v.Cause = reason
-		}
-		list[i].Verdicts = append(list[i].Verdicts, v)
-	}
-	return rows.Err()
 }

@@ -288,7 +288,7 @@ func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 			return err
 		}
 		acked := *cs
-		acked.DB = newCalendar(d, cs.Zone).on(date(5, 29), 16, 20)
+		acked.DB = newCalendar(d).on(date(5, 29), 16, 20)
 		if _, err := acked.Acknowledge(ctx, city, rep.ID, "收悉。请按方案抓好落实。"); err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func LoadCommitments(ctx context.Context, d *db.DB, orgs *org.Service, cs *campa
 		return err
 	}
 	l := &loader{ctx: ctx, d: d, orgs: orgs, cms: cms, year: year, campaign: campaignID, actors: map[string]*org.Actor{},
-		rng: rand.New(rand.NewPCG(uint64(year), 11)), cal: newCalendar(d, cs.Zone)}
+		rng: rand.New(rand.NewPCG(uint64(year), 11)), cal: newCalendar(d)}
 	office, err := l.actor("office")
 	if err != nil {
 		return err

@@ -202,7 +202,7 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 		}
 		addMember := func(m org.Member, username string) (org.Member, error) {
 			m.Normalize()
-			if fe := m.Validate(); len(fe) > 0 {
+			if fe := m.Validate(tx.Local(tx.Now)); len(fe) > 0 {
 				return m, fmt.Errorf("demo member %s: %v", m.Name, fe)
 			}
 			m, err := org.CreateMemberTx(ctx, tx, a, m)

@@ -67,7 +67,7 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 		return err
 	}
 	l := &loader{ctx: ctx, d: d, orgs: orgs, cms: cms, year: year, campaign: campaignID, actors: map[string]*org.Actor{},
-		rng: rand.New(rand.NewPCG(uint64(year), 17)), cal: newCalendar(d, cs.Zone)}
+		rng: rand.New(rand.NewPCG(uint64(year), 17)), cal: newCalendar(d)}
 	// on is the commitment service on a day of the demo year.
 	on := func(m, day int) *commitment.Service {
 		return &commitment.Service{DB: l.cal.on(civil.Date{Y: year, M: m, D: day}, 9+l.rng.IntN(8), l.rng.IntN(60))}

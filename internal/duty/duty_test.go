@@ -41,7 +41,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	}
 	f := &fixture{t: t, d: d, org: &org.Service{DB: d}, m: &meeting.Service{DB: d}, units: map[string]int64{}}
 	f.s = &duty.Service{DB: d, Notice: &notice.Service{DB: d}}
-	f.now = time.Date(2026, 6, 2, 9, 30, 0, 0, notice.Shanghai)
+	f.now = time.Date(2026, 6, 2, 9, 30, 0, 0, db.DefaultZone)
 	d.Now = func() time.Time { return f.now }
 	tree, err := f.org.Tree(ctx, org.System())
 	if err != nil {

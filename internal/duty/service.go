@@ -136,7 +136,7 @@ func scanDuty(sc interface{ Scan(...any) error }) (Duty, error) {
 // withNotice fills the duty's notice and step.
 func withNotice(ctx context.Context, tx *db.Tx, d *Duty) error {
 	if d.NoticeID != 0 {
-		n := notice.Notice{ID: d.NoticeID}
+		n := notice.Notice{ID: d.NoticeID, Zone: tx.Zone}
 		var opens, closes string
 		err := tx.QueryRow(ctx, `SELECT unit_id, title, days, opens_at, closes_at, status FROM notices WHERE id = ?`, d.NoticeID).
 			Scan(&n.UnitID, &n.Title, &n.Days, &opens, &closes, &n.Status)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"chuangzheng/internal/apperr"
@@ -265,12 +266,13 @@ func (m *Member) Normalize() {
 
 // ValidateWith adds the member's own problems to those already found (for
 // example unreadable dates), so that a form shows every problem at once.
-func (m *Member) ValidateWith(fe apperr.FieldErrors) error {
+// now is the clock's instant in the configured zone (db.DB.LocalNow).
+func (m *Member) ValidateWith(fe apperr.FieldErrors, now time.Time) error {
 	if len(fe) == 0 {
 		return nil
 	}
 	m.Normalize()
-	for k, v := range m.Validate() {
+	for k, v := range m.Validate(now) {
 		if fe[k] == nil {
 			fe[k] = v
 		}
@@ -278,8 +280,10 @@ func (m *Member) ValidateWith(fe apperr.FieldErrors) error {
 	return fe.Err()
 }
 
-// Validate checks a member's fields and returns every problem found, keyed by field.
-func (m *Member) Validate() apperr.FieldErrors {
+// Validate checks a member's fields and returns every problem found, keyed
+// by field. now is the clock's instant in the configured zone (its calendar
+// day is "today" for dates in the future): db.DB.LocalNow.
+func (m *Member) Validate(now time.Time) apperr.FieldErrors {
 	fe := apperr.FieldErrors{}
 	n := utf8.RuneCountInString(m.Name)
 	switch {
@@ -288,7 +292,7 @@ func (m *Member) Validate() apperr.FieldErrors {
 	case n > 30:
 		fe["name"] = apperr.Field("name", "姓名不能超过 30 个字", "The name may have at most 30 characters")
 	}
-	info, err := idcard.Validate(m.IDNumber)
+	info, err := idcard.ValidateAt(m.IDNumber, now)
 	if err != nil {
 		var ie *idcard.Error
 		if errors.As(err, &ie) {
@@ -326,7 +330,7 @@ func (m *Member) Validate() apperr.FieldErrors {
 	if !m.JoinedDate.IsZero() && !m.BirthDate.IsZero() && m.JoinedDate.Before(m.BirthDate.AddYears(18)) {
 		fe["joined_date"] = apperr.Field("joined_date", "入党时应已年满 18 周岁，请核对入党日期", "A member must be at least 18 when joining; check the date")
 	}
-	if !m.JoinedDate.IsZero() && m.JoinedDate.After(civil.Today()) {
+	if !m.JoinedDate.IsZero() && m.JoinedDate.After(civil.FromTime(now)) {
 		fe["joined_date"] = apperr.Field("joined_date", "入党日期不能晚于今天", "The joining date cannot be in the future")
 	}
 	if !ValidPhone(m.Phone) {
@@ -385,7 +389,7 @@ func duplicateID(ctx context.Context, tx *db.Tx, idNumber string, selfID int64) 
 // CreateMember adds a member to a branch or group.
 func (s *Service) CreateMember(ctx context.Context, a *Actor, m Member) (Member, error) {
 	m.Normalize()
-	if err := m.Validate().Err(); err != nil {
+	if err := m.Validate(s.DB.LocalNow()).Err(); err != nil {
 		return m, err
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
@@ -438,7 +442,7 @@ func updateMember(ctx context.Context, tx *db.Tx, m *Member) (int64, error) {
 // Moving a member to another branch needs write access to both.
 func (s *Service) UpdateMember(ctx context.Context, a *Actor, m Member) (Member, error) {
 	m.Normalize()
-	if err := m.Validate().Err(); err != nil {
+	if err := m.Validate(s.DB.LocalNow()).Err(); err != nil {
 		return m, err
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {

@@ -38,7 +38,7 @@ func (s *Server) campaignsData(r *http.Request, a *org.Actor) (campaignsData, er
 	if err != nil {
 		return campaignsData{}, err
 	}
-	d := campaignsData{Campaigns: list, Templates: tpls, Year: civil.Today().Y}
+	d := campaignsData{Campaigns: list, Templates: tpls, Year: s.DB.Today().Y}
 	for _, u := range t.Units {
 		if !u.Closed() && a.CanManageRoles(u) && u.Type != org.Group && u.Type != org.LeadingGroup {
 			d.Units = append(d.Units, u)

@@ -119,7 +119,7 @@ func (s *Server) meetingNew(w http.ResponseWriter, r *http.Request) {
 			typ = meeting.Mobilisation
 		}
 	}
-	in := meeting.Input{UnitID: unit.ID, Type: typ, Date: s.DB.Now().In(shanghai).Format("2006-01-02"), Time: "09:00"}
+	in := meeting.Input{UnitID: unit.ID, Type: typ, Date: s.DB.LocalNow().Format("2006-01-02"), Time: "09:00"}
 	s.render(w, r, http.StatusOK, "meeting_form", meetingFormData{In: in, Units: units, Types: meeting.Types, Errors: map[string]string{}})
 }
 
@@ -264,7 +264,7 @@ func (s *Server) showMeeting(w http.ResponseWriter, r *http.Request, a *org.Acto
 		d.Errors = map[string]string{}
 	}
 	d.M, d.Agenda, d.Minutes = m, lines(m.Agenda), lines(m.Minutes)
-	today := s.DB.Now().In(shanghai).Format("2006-01-02")
+	today := s.DB.LocalNow().Format("2006-01-02")
 	d.Today = today
 	d.CanBeHeld = m.Date() <= today
 	if m.CanManage {

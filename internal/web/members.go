@@ -215,7 +215,7 @@ func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, isNew bool) 
 		return
 	}
 	m, raw, fe := memberFromForm(r)
-	_ = m.ValidateWith(fe) // with unreadable dates, show the other problems too
+	_ = m.ValidateWith(fe, s.DB.LocalNow()) // with unreadable dates, show the other problems too
 	var err error
 	if !isNew {
 		if m.ID, err = pathID(r, "id"); err != nil {
