@@ -25,6 +25,7 @@ var mustChangeOpen = map[string]bool{
 	"GET /static/":                              true,
 	"GET /favicon.ico":                          true,
 	"GET /healthz":                              true,
+	"GET /readyz":                               true, // a probe, never a session
 	"GET /metrics":                              true, // its own token or address, never a session
 	"GET /api/v1/openapi.json":                  true,
 	"GET /calendar/{token}":                     true,
