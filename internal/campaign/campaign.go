@@ -19,6 +19,8 @@ type Service struct {
 	Sources []TodoSource
 	// Calendars add other features' events (meetings) to calendars.
 	Calendars []EventSource
+	// Cache keeps the grid's data between requests (nil: read every time).
+	Cache *GridCache
 	// (Days are counted in the DB's zone: db.DB.Today.)
 }
 

@@ -192,6 +192,9 @@ func (s *Service) Complete(ctx context.Context, a *org.Actor, campaignID int64, 
 		if err != nil {
 			return err
 		}
+		if err := bump(ctx, tx, c.ID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, who(a), "campaign.complete", "campaign_completion", id, nil,
 			map[string]any{"action": ac.Title, "unit": unit.Name, "member_id": in.MemberID, "note": in.Note, "file_id": fileID, "source": source})
 	})
@@ -229,6 +232,9 @@ func (s *Service) Undo(ctx context.Context, a *org.Actor, campaignID, completion
 			return apperr.Deny()
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM campaign_completions WHERE id = ?`, completionID); err != nil {
+			return err
+		}
+		if err := bump(ctx, tx, c.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, who(a), "campaign.uncomplete", "campaign_completion", completionID, map[string]any{"action": ac.Title, "unit": unit.Name}, nil)
@@ -276,7 +282,7 @@ type CellDetail struct {
 func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, phaseID int64) (*CellDetail, error) {
 	var out *CellDetail
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		g, err := s.readGrid(ctx, tx, campaignID, unitID)
+		g, err := s.scopedData(ctx, tx, campaignID, unitID)
 		if err != nil {
 			return err
 		}
@@ -413,8 +419,12 @@ func (s *Service) FileFor(ctx context.Context, a *org.Actor, id int64) (File, er
 // SeedCompletion writes a completion with a given time, inside the caller's
 // transaction, for the demo loader (real completions are stamped now).
 func SeedCompletion(ctx context.Context, tx *db.Tx, actionID, unitID, memberID, by int64, note, at string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO campaign_completions (action_id, unit_id, member_id, note, completed_by, completed_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		actionID, unitID, nullID(memberID), note, nullID(by), at)
+	if _, err := tx.Exec(ctx, `INSERT INTO campaign_completions (action_id, unit_id, member_id, note, completed_by, completed_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		actionID, unitID, nullID(memberID), note, nullID(by), at); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE campaigns SET records_version = records_version + 1
+		WHERE id = (SELECT p.campaign_id FROM campaign_actions a JOIN campaign_phases p ON p.id = a.phase_id WHERE a.id = ?)`, actionID)
 	return err
 }
 

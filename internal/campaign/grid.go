@@ -438,7 +438,7 @@ type GridFilter struct {
 func (s *Service) Grid(ctx context.Context, a *org.Actor, id int64, f GridFilter) (*Grid, error) {
 	var out *Grid
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		g, err := s.readGrid(ctx, tx, id, f.UnitID)
+		g, err := s.scopedData(ctx, tx, id, f.UnitID)
 		if err != nil {
 			return err
 		}

@@ -73,14 +73,20 @@ func Record(ctx context.Context, tx *db.Tx, s Signal) error {
 	if !s.At.IsZero() && s.At.Before(tx.Now) {
 		at = db.FormatTime(s.At)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO campaign_signals (campaign_id, kind, unit_id, member_id, ref_id, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		s.CampaignID, s.Kind, s.UnitID, member, s.RefID, s.Note, at)
-	return err
+	if _, err = tx.Exec(ctx, `INSERT INTO campaign_signals (campaign_id, kind, unit_id, member_id, ref_id, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.CampaignID, s.Kind, s.UnitID, member, s.RefID, s.Note, at); err != nil {
+		return err
+	}
+	return bump(ctx, tx, s.CampaignID)
 }
 
 // Withdraw removes the signals of a record (a meeting cancelled, a
 // commitment withdrawn) inside the caller's transaction.
 func Withdraw(ctx context.Context, tx *db.Tx, kind string, refID int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE campaigns SET records_version = records_version + 1
+		WHERE id IN (SELECT campaign_id FROM campaign_signals WHERE kind = ? AND ref_id = ?)`, kind, refID); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `DELETE FROM campaign_signals WHERE kind = ? AND ref_id = ?`, kind, refID)
 	return err
 }
@@ -100,8 +106,10 @@ func Unattached(ctx context.Context, d *db.DB) (int, error) {
 // no longer holds, such as a branch's "all reviewed" when a member's
 // commitment waits again).
 func WithdrawIn(ctx context.Context, tx *db.Tx, campaignID int64, kind string, refID int64) error {
-	_, err := tx.Exec(ctx, `DELETE FROM campaign_signals WHERE campaign_id = ? AND kind = ? AND ref_id = ?`, campaignID, kind, refID)
-	return err
+	if _, err := tx.Exec(ctx, `DELETE FROM campaign_signals WHERE campaign_id = ? AND kind = ? AND ref_id = ?`, campaignID, kind, refID); err != nil {
+		return err
+	}
+	return bump(ctx, tx, campaignID)
 }
 
 // Todo is one thing a user owes, for their to-do list and the grid.

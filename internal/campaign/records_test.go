@@ -302,3 +302,58 @@ func TestExcuseMembers(t *testing.T) {
 		}
 	})
 }
+
+// The grid's cache never shows more or less than a fresh read: it is read
+// again after a record, a withdrawal, a completion by hand, a roster change
+// and a new day.
+func TestGridCacheFollowsChanges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d, civil.Date{Y: 2026, M: 6, D: 8})
+		f.s.Kinds = recordKinds
+		f.s.Cache = campaign.NewGridCache()
+		fresh := &campaign.Service{DB: d, Kinds: recordKinds} // no cache
+		ctx := context.Background()
+		office := f.as("office")
+		root, farm := f.units[demo.RootName], f.units["市渔场"]
+		c, err := f.s.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: root.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := func(step string) {
+			t.Helper()
+			got, err := f.s.Grid(ctx, office, c.ID, campaign.GridFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fresh.Grid(ctx, office, c.ID, campaign.GridFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got.Rows) != fmt.Sprint(want.Rows) || got.Done != want.Done || got.Today != want.Today {
+				t.Errorf("%s: cached grid %d/%d on %s, fresh %d/%d on %s", step, got.Done, got.Total, got.Today, want.Done, want.Total, want.Today)
+			}
+		}
+		same("first read")
+		ms := f.farmMembers()
+		if err := f.record(c, campaign.Signal{Kind: campaign.KindCommitmentSubmitted, UnitID: farm.ID, MemberID: ms[0].ID, RefID: 71}); err != nil {
+			t.Fatal(err)
+		}
+		same("after a record")
+		if err := d.Update(ctx, func(tx *db.Tx) error { return campaign.Withdraw(ctx, tx, campaign.KindCommitmentSubmitted, 71) }); err != nil {
+			t.Fatal(err)
+		}
+		same("after a withdrawal")
+		if err := f.s.Complete(ctx, office, c.ID, campaign.CompleteInput{ActionID: c.Phases[0].Actions[0].ID, UnitID: root.ID, Note: "方案已印发"}); err != nil {
+			t.Fatal(err)
+		}
+		same("after a completion by hand")
+		m := ms[1]
+		m.Status = "已转出"
+		if _, err := f.org.UpdateMember(ctx, office, m); err != nil {
+			t.Fatal(err)
+		}
+		same("after a member left")
+		d.Now = func() time.Time { return time.Date(2026, 6, 12, 10, 0, 0, 0, time.UTC) }
+		same("on a later day")
+	})
+}

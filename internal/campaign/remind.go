@@ -70,7 +70,7 @@ func (r *Reminders) campaign(ctx context.Context, id int64, today civil.Date) (i
 	s := r.Campaigns
 	sent := 0
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		g, err := s.readGrid(ctx, tx, id, 0)
+		g, err := s.campaignData(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -19,7 +19,7 @@ type Point struct {
 // Timeline counts completions (by hand and by record) per week over the
 // campaign's year, cumulatively, for the dashboard's chart.
 func (s *Service) Timeline(ctx context.Context, a *org.Actor, id int64) ([]Point, error) {
-	var stamps []string
+	var out []Point
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		_, root, err := loadHead(ctx, tx, id)
 		if err != nil {
@@ -28,43 +28,45 @@ func (s *Service) Timeline(ctx context.Context, a *org.Actor, id int64) ([]Point
 		if !canSee(a, root, memberUnitPath(ctx, tx, a)) {
 			return apperr.Deny()
 		}
-		// Records of this campaign only, and completions by hand of its actions.
-		q := `SELECT cc.completed_at FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
-			JOIN campaign_phases p ON p.id = a.phase_id WHERE p.campaign_id = ?
-			UNION ALL SELECT s.at FROM campaign_signals s WHERE s.campaign_id = ?`
-		args := []any{id, id}
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var at string
-			if err := rows.Scan(&at); err != nil {
-				return err
-			}
-			stamps = append(stamps, at)
-		}
-		return rows.Err()
+		out, err = s.cachedTimeline(ctx, tx, id, func() ([]Point, error) { return s.timeline(ctx, tx, id) })
+		return err
 	})
 	if err != nil {
 		return nil, apperr.Wrap(err, "timeline")
 	}
-	sort.Strings(stamps)
-	weeks := map[civil.Date]int{}
-	for _, at := range stamps {
-		t := db.ParseTime(at)
-		if t.IsZero() {
-			continue
-		}
-		weeks[monday(civil.FromTime(t.In(s.zone())))]++
+	return out, nil
+}
+
+// timeline reads the instants of the campaign's records and completions by
+// hand and counts them per week (Mondays in the campaign's zone), cumulatively.
+func (s *Service) timeline(ctx context.Context, tx *db.Tx, id int64) ([]Point, error) {
+	rows, err := tx.Query(ctx, `SELECT cc.completed_at FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
+		JOIN campaign_phases p ON p.id = a.phase_id WHERE p.campaign_id = ?
+		UNION ALL SELECT s.at FROM campaign_signals s WHERE s.campaign_id = ?`, id, id)
+	if err != nil {
+		return nil, err
 	}
-	var keys []civil.Date
+	defer rows.Close()
+	weeks := map[civil.Date]int{}
+	zone := s.zone()
+	for rows.Next() {
+		var at string
+		if err := rows.Scan(&at); err != nil {
+			return nil, err
+		}
+		if t := db.ParseTime(at); !t.IsZero() {
+			weeks[monday(civil.FromTime(t.In(zone)))]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	keys := make([]civil.Date, 0, len(weeks))
 	for k := range weeks {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].Before(keys[j]) })
-	var out []Point
+	out := make([]Point, 0, len(keys))
 	total := 0
 	for _, k := range keys {
 		total += weeks[k]

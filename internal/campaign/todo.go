@@ -44,7 +44,7 @@ func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) 
 			return err
 		}
 		for _, id := range ids {
-			g, err := s.readGrid(ctx, tx, id, 0)
+			g, err := s.campaignData(ctx, tx, id)
 			if err != nil {
 				return err
 			}
