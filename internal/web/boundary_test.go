@@ -206,7 +206,15 @@ func TestUncleanTextSweep(t *testing.T) {
 		if code != 422 || !strings.Contains(body, "path") {
 			t.Errorf("path: %d %.300s", code, body)
 		}
-		// Clean text still passes, line breaks included.
+		// The user agent is kept with the session: it is text that enters.
+		// (net/http refuses control characters in headers on both sides.)
+		for _, bad := range []string{uncleanTexts["utf8"], "Mozilla\xc0"} {
+			code, body, _ = st.client().do("POST", "/api/v1/session", `{"username":"office","password":"demo"}`, map[string]string{"User-Agent": bad})
+			if code != 422 || !strings.Contains(body, "User-Agent") {
+				t.Errorf("user agent %q: %d %.300s", bad, code, body)
+			}
+		}
+		// Clean text still passes.
 		code, body, _ = office.do("POST", "/api/v1/orgs", `{"parent":`+root+`,"name":"边界测试支部","type":"党支部"}`, nil)
 		if code != 201 {
 			t.Errorf("clean text refused: %d %s", code, body)
