@@ -42,17 +42,19 @@ const usage = `创争 chuangzheng — 创先争优活动管理系统
 用法 Usage:
   chuangzheng serve [--addr 127.0.0.1:8080] [--db PATH|postgres://…] [--demo] [--demo-password PW]
   chuangzheng migrate [--db …]
-  chuangzheng user add USERNAME --name 姓名 [--phone 手机号] [--password PW] [--role ROLE --org UNIT]
+  chuangzheng user add USERNAME --name 姓名 [--member ID|公民身份号码] [--phone 手机号] [--password PW] [--role ROLE --org UNIT]
   chuangzheng user passwd USERNAME [--password PW]      (重置密码，下次登录须修改)
   chuangzheng user disable USERNAME [--enable]
   chuangzheng import members FILE --org UNIT [--as USERNAME]
   chuangzheng export members --org UNIT -o FILE.xlsx
-  chuangzheng audit verify
+  chuangzheng audit verify [--anchor COUNT:HASH] [--audit-anchor FILE]
+  chuangzheng audit anchor [--audit-anchor FILE]        (打印审计日志锚点，供打印留存或上报)
   chuangzheng version
 
 Every flag also reads an environment variable: --db CHUANGZHENG_DB, --addr CHUANGZHENG_ADDR,
 --demo CHUANGZHENG_DEMO, --demo-password CHUANGZHENG_DEMO_PASSWORD, --secure-cookies
 CHUANGZHENG_SECURE_COOKIES, --trust-proxy CHUANGZHENG_TRUST_PROXY, --log-level CHUANGZHENG_LOG_LEVEL,
+--audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-memory CHUANGZHENG_IMAGE_MEMORY,
 --metrics-addr CHUANGZHENG_METRICS_ADDR, --metrics-token CHUANGZHENG_METRICS_TOKEN.
 UNIT is a unit's id or its exact name. ROLE is admin, office, leader, secretary, committee or member.
 `
@@ -64,7 +66,7 @@ type Config struct {
 	Demo          bool
 	DemoPassword  string
 	SecureCookies bool
-	TrustProxy    bool
+	TrustProxy    string // addresses/CIDRs of trusted reverse proxies, comma-separated
 	LogLevel      string
 	TimeZone      string
 	BaseURL       string
@@ -73,6 +75,13 @@ type Config struct {
 	// WebhookAllowPrivate lets group-chat webhooks reach private (intranet)
 	// addresses; loopback and link-local are always refused.
 	WebhookAllowPrivate bool
+	// AuditAnchor is the file keeping the audit log's latest anchor: by
+	// default DBFILE.audit-anchor beside a SQLite database, none for
+	// PostgreSQL; "off" keeps none.
+	AuditAnchor string
+	// ImageMemory is the memory, in MB, the server spends on decoding
+	// pictures at once (commitment.Images).
+	ImageMemory int
 
 	// MetricsAddr is a listener serving only /metrics ("" = none);
 	// MetricsToken lets a scraper read /metrics on the main listener.
@@ -107,7 +116,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "export":
 		return e.exportMembers(ctx, rest)
 	case "audit":
-		return e.auditVerify(ctx, rest)
+		return e.audit(ctx, rest)
 	case "version":
 		fmt.Fprintln(stdout, "chuangzheng", Version)
 		return nil
@@ -137,12 +146,13 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 	fs.StringVar(&cfg.DB, "db", str("CHUANGZHENG_DB", "chuangzheng.db"), "SQLite file or postgres:// URL")
 	fs.StringVar(&cfg.LogLevel, "log-level", str("CHUANGZHENG_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&cfg.TimeZone, "tz", str("CHUANGZHENG_TZ", "Asia/Shanghai"), "time zone for days and deadlines")
+	fs.StringVar(&cfg.AuditAnchor, "audit-anchor", str("CHUANGZHENG_AUDIT_ANCHOR", ""), "file keeping the audit log's anchor (default DBFILE.audit-anchor for SQLite; off for none)")
 	if name == "serve" {
 		fs.StringVar(&cfg.Addr, "addr", str("CHUANGZHENG_ADDR", "127.0.0.1:8080"), "listen address")
 		fs.BoolVar(&cfg.Demo, "demo", boolean("CHUANGZHENG_DEMO"), "load the demo bureau if absent")
 		fs.StringVar(&cfg.DemoPassword, "demo-password", str("CHUANGZHENG_DEMO_PASSWORD", "demo"), "password of the demo accounts")
 		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", boolean("CHUANGZHENG_SECURE_COOKIES"), "mark cookies Secure (behind TLS)")
-		fs.BoolVar(&cfg.TrustProxy, "trust-proxy", boolean("CHUANGZHENG_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+		fs.StringVar(&cfg.TrustProxy, "trust-proxy", str("CHUANGZHENG_TRUST_PROXY", ""), "trusted reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed, e.g. 127.0.0.1,10.0.0.0/8")
 		fs.StringVar(&cfg.MetricsAddr, "metrics-addr", str("CHUANGZHENG_METRICS_ADDR", ""), "listen address serving only /metrics, e.g. 127.0.0.1:9090 (default: none)")
 		fs.StringVar(&cfg.MetricsToken, "metrics-token", str("CHUANGZHENG_METRICS_TOKEN", ""), "bearer token for /metrics on the main listener (default: /metrics not served there; better in the environment)")
 		fs.StringVar(&cfg.BaseURL, "base-url", str("CHUANGZHENG_BASE_URL", ""), "public address for links in e-mails and robot messages, e.g. https://cz.example.gov.cn")
@@ -154,6 +164,7 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.BoolVar(&cfg.SMTP.StartTLS, "smtp-starttls", boolean("CHUANGZHENG_SMTP_STARTTLS"), "use STARTTLS")
 		fs.BoolVar(&cfg.SMTP.TLS, "smtp-tls", boolean("CHUANGZHENG_SMTP_TLS"), "implicit TLS (port 465)")
 		fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", boolean("CHUANGZHENG_WEBHOOK_ALLOW_PRIVATE"), "let webhooks reach intranet addresses")
+		fs.IntVar(&cfg.ImageMemory, "image-memory", intEnv(e.getenv("CHUANGZHENG_IMAGE_MEMORY"), commitment.DefaultImageMemory>>20), "MB spent on decoding pictures at once; bigger pictures are refused")
 		fs.IntVar(&cfg.RemindDays, "remind-days", intEnv(e.getenv("CHUANGZHENG_REMIND_DAYS"), 3), "days before a deadline to remind")
 	}
 	return fs
@@ -204,6 +215,13 @@ func (e env) migrate(ctx context.Context, args []string) error {
 	}
 	defer d.Close()
 	fmt.Fprintf(e.stdout, "数据库已是最新结构（%s）\n", d.Engine)
+	n, err := campaign.Unattached(ctx, d)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "有 %d 条活动记录无法归入任何活动（其组织和日期不在任何活动范围内），不计入进度。\n", n)
+	}
 	return nil
 }
 
@@ -213,6 +231,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger(cfg.LogLevel)
+	proxies, err := web.ParseProxies(cfg.TrustProxy)
+	if err != nil {
+		return err
+	}
 	d, err := open(ctx, cfg.DB)
 	if err != nil {
 		return err
@@ -241,10 +263,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}
 	orgs := &org.Service{DB: d}
 	meetings := &meeting.Service{DB: d, Loc: zone}
-	commitments := &commitment.Service{DB: d}
+	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
+	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -286,14 +308,21 @@ func (e env) serve(ctx context.Context, args []string) error {
 		_, err := jobs.Purge(ctx, d, time.Now().Add(-30*24*time.Hour))
 		return err
 	})
+	accounts := &account.Service{DB: d, Hasher: hasher}
+	runner.Every("account.purge", 24*time.Hour, accounts.PurgeThrottle)
 	idemKeys := &idem.Store{DB: d}
 	runner.Every("idempotency.purge", time.Hour, func(ctx context.Context) error { _, err := idemKeys.Purge(ctx); return err })
 	runCtx, stopRunner := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
-	defer func() { stopRunner(); <-runDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
-		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, MetricsToken: cfg.MetricsToken})
+	anchorDone := make(chan struct{})
+	go func() {
+		defer close(anchorDone)
+		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
+	}()
+	defer func() { stopRunner(); <-runDone; <-anchorDone }()
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
+		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
 	}
@@ -399,6 +428,7 @@ func (e env) user(ctx context.Context, args []string) error {
 	password := fs.String("password", "", "password (read from stdin if absent)")
 	role := fs.String("role", "", "role to grant")
 	unit := fs.String("org", "", "unit of the role")
+	member := fs.String("member", "", "the member record (id or 公民身份号码) this account is")
 	enable := fs.Bool("enable", false, "re-enable instead of disable")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
@@ -425,7 +455,18 @@ func (e env) user(ctx context.Context, args []string) error {
 		if err := account.CheckPasswordRules(pw, username); err != nil {
 			return errors.New(apperr.As(err).Msg)
 		}
-		id, err := acc.Create(ctx, by, account.NewUser{Username: username, DisplayName: *name, Phone: *phone, Password: pw})
+		var memberID int64
+		if *member != "" {
+			m, err := os.MemberByRef(ctx, *member)
+			if err != nil {
+				return errors.New(apperr.As(err).Msg)
+			}
+			memberID = m.ID
+			if *name == "" {
+				*name = m.Name
+			}
+		}
+		id, err := acc.Create(ctx, by, account.NewUser{Username: username, DisplayName: *name, Phone: *phone, Password: pw, MemberID: memberID})
 		if err != nil {
 			return errors.New(apperr.As(err).Msg)
 		}
@@ -587,32 +628,5 @@ func (e env) exportMembers(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "已导出「%s」花名册到 %s\n", u.Name, *out)
-	return nil
-}
-
-func (e env) auditVerify(ctx context.Context, args []string) error {
-	if len(args) < 1 || args[0] != "verify" {
-		return errors.New("usage: chuangzheng audit verify")
-	}
-	var cfg Config
-	if _, err := parse(e.flags("audit", &cfg), args[1:]); err != nil {
-		return err
-	}
-	d, err := open(ctx, cfg.DB)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	n, probs, err := audit.Verify(ctx, d)
-	if err != nil {
-		return err
-	}
-	for _, p := range probs {
-		fmt.Fprintf(e.stdout, "第 %d 条：%s\n", p.EntryID, p.Reason)
-	}
-	if len(probs) > 0 {
-		return fmt.Errorf("审计日志校验失败：%d 条记录中发现 %d 处问题 (audit chain broken)", n, len(probs))
-	}
-	fmt.Fprintf(e.stdout, "审计日志完整：共 %d 条记录，哈希链校验通过\n", n)
 	return nil
 }

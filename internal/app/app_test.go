@@ -57,7 +57,7 @@ func TestServeWithDemo(t *testing.T) {
 			}()
 			re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
 			var addr string
-			for i := 0; i < 2400 && addr == ""; i++ { // up to 2 min: the demo load is slow on a busy machine
+			for i := 0; i < 1800 && addr == ""; i++ { // up to 90 s: the demo loads first (slow on a busy machine)
 				if m := re.FindStringSubmatch(out.String()); m != nil {
 					addr = m[1]
 				}
@@ -150,6 +150,14 @@ func TestCommands(t *testing.T) {
 			if !res.OK() || len(res.Records) < 10 {
 				t.Fatalf("exported roster: %d records, problems %v", len(res.Records), res.Problems)
 			}
+			// An account is linked to the member it is: by ID number or record id, once.
+			hid := idcard.Make("430202", civil.Date{Y: 1979, M: 9, D: 9}, 921)
+			if _, _, err := run(t, env, "Member-2026\n", "user", "add", "he2", "--member", hid); err == nil || !strings.Contains(err.Error(), "已有账号 hejianjun") {
+				t.Fatalf("second account for a member: %v", err)
+			}
+			if _, _, err := run(t, env, "Member-2026\n", "user", "add", "he3", "--member", "430202197909099999"); err == nil || !strings.Contains(err.Error(), "没有党员") {
+				t.Fatalf("unknown member: %v", err)
+			}
 			if out, _, err := run(t, env, "", "user", "passwd", "hejianjun", "--password", "Reset-2026"); err != nil || !strings.Contains(out, "下次登录须修改") {
 				t.Fatalf("passwd: %q %v", out, err)
 			}
@@ -186,7 +194,7 @@ func loadDemo(t *testing.T, dsn string) {
 	go func() {
 		done <- app.Run(ctx, []string{"chuangzheng", "serve", "--addr", "127.0.0.1:0", "--demo", "--db", dsn}, func(string) string { return "" }, strings.NewReader(""), out, &syncBuf{})
 	}()
-	for i := 0; i < 2400 && !strings.Contains(out.String(), "http://"); i++ {
+	for i := 0; i < 1800 && !strings.Contains(out.String(), "http://"); i++ {
 		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()

@@ -140,17 +140,36 @@ func hashOf(e Entry) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Problem is one break in the chain.
+// Problem is one break in the chain, or a disagreement with an anchor.
 type Problem struct {
-	EntryID int64
+	EntryID int64 // the entry concerned; 0 when none is left
+	Kind    string
 	Reason  string
 }
 
+// Kinds of problem.
+const (
+	Changed  = "changed"  // an entry's content does not match its hash
+	Unlinked = "unlinked" // an entry does not follow the one before it
+	Emptied  = "emptied"  // the anchor counts entries; the log has none
+	Cut      = "cut"      // entries after the remaining ones were deleted
+	Diverged = "diverged" // the entry at the anchor's count is not the anchored one
+)
+
 // Verify walks the whole log in order and returns the number of entries
-// checked and every break found (a changed entry, a removed one, a reordering).
-func Verify(ctx context.Context, d *db.DB) (int, []Problem, error) {
+// checked and every break found (a changed entry, a removed one, a
+// reordering). Each anchor given (a head recorded earlier, outside the
+// database) must still be in the chain at its place: this finds entries
+// deleted at the end, an emptied log and a log rewritten with fresh hashes,
+// which the chain alone cannot show.
+func Verify(ctx context.Context, d *db.DB, anchors ...Anchor) (int, []Problem, error) {
 	var n int
 	var problems []Problem
+	at := map[int64]string{} // the hash found at each anchored position
+	ids := map[int64]int64{}
+	for _, a := range anchors {
+		at[a.Count] = ""
+	}
 	err := d.View(ctx, func(tx *db.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, at, COALESCE(actor_id, 0), actor_name, action, entity, COALESCE(entity_id, 0),
 			before_json, after_json, prev_hash, hash FROM audit_log ORDER BY id`)
@@ -166,16 +185,36 @@ func Verify(ctx context.Context, d *db.DB) (int, []Problem, error) {
 			}
 			n++
 			if e.PrevHash != prev {
-				problems = append(problems, Problem{e.ID, "previous-hash link broken (an entry before it was removed or changed)"})
+				problems = append(problems, Problem{e.ID, Unlinked, "previous-hash link broken (an entry before it was removed or changed)"})
 			}
 			if hashOf(e) != e.Hash {
-				problems = append(problems, Problem{e.ID, "content does not match its hash (the entry was changed)"})
+				problems = append(problems, Problem{e.ID, Changed, "content does not match its hash (the entry was changed)"})
+			}
+			if _, ok := at[int64(n)]; ok {
+				at[int64(n)], ids[int64(n)] = e.Hash, e.ID
 			}
 			prev = e.Hash
 		}
 		return rows.Err()
 	})
-	return n, problems, err
+	if err != nil {
+		return n, problems, err
+	}
+	for _, a := range anchors {
+		switch {
+		case a.Count == 0:
+		case n == 0:
+			problems = append(problems, Problem{0, Emptied, fmt.Sprintf(
+				"审计日志已被清空：锚点记有 %d 条，现有 0 条 (the log was emptied or truncated)", a.Count)})
+		case int64(n) < a.Count:
+			problems = append(problems, Problem{0, Cut, fmt.Sprintf(
+				"末尾的 %d 条记录被删除：锚点记有 %d 条，现只有 %d 条 (%d entries deleted at the end)", a.Count-int64(n), a.Count, n, a.Count-int64(n))})
+		case at[a.Count] != a.Hash:
+			problems = append(problems, Problem{ids[a.Count], Diverged, fmt.Sprintf(
+				"第 %d 条（按顺序）的哈希与锚点不符：末尾记录被删除后又追加了新记录，或此前的记录被改写并重算了哈希 (entry %d of the chain is not the anchored one)", a.Count, a.Count)})
+		}
+	}
+	return n, problems, nil
 }
 
 // List returns the newest entries about one entity (or all when entity is "").

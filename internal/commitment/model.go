@@ -15,6 +15,9 @@ import (
 // Service holds the commitment use cases.
 type Service struct {
 	DB *db.DB
+	// Images bounds the memory spent on progress photos, shared by the
+	// server; nil gives each call a budget of its own.
+	Images *Images
 }
 
 // Kind says whose commitment it is.

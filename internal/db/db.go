@@ -81,7 +81,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, errors.New("empty SQLite path")
 		}
 		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
 		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -107,6 +107,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s database: %w", d.Engine, err)
 	}
 	return d, nil
+}
+
+// FilePath is the SQLite database's file, "" on PostgreSQL.
+func (d *DB) FilePath() string {
+	if d.Engine != SQLite {
+		return ""
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(d.dsn, "sqlite:"), "file:")
 }
 
 // Close closes both pools.
@@ -164,6 +172,15 @@ type Tx struct {
 	Engine   Engine
 	Now      time.Time
 	ReadOnly bool // opened by View
+}
+
+// WithClock returns the same database (the same pools) whose transactions
+// run at the instants now gives: for loaders that replay a past calendar
+// (the demo's year) without touching the clock of everyone else.
+func (d *DB) WithClock(now func() time.Time) *DB {
+	c := *d
+	c.Now = now
+	return &c
 }
 
 // Update runs fn in a read-write transaction, committing if fn returns nil.

@@ -80,3 +80,31 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		}
 	})
 }
+
+// An acknowledged write must survive power loss: SQLite's writer syncs the
+// WAL at every commit (synchronous=FULL), PostgreSQL commits synchronously.
+func TestWritesAreDurable(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		var got string
+		err := d.Update(ctx, func(tx *db.Tx) error {
+			if tx.Engine == db.SQLite {
+				var n int
+				err := tx.QueryRow(ctx, `PRAGMA synchronous`).Scan(&n)
+				got = map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[n]
+				return err
+			}
+			return tx.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&got)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[db.Engine][]string{db.SQLite: {"FULL", "EXTRA"}, db.Postgres: {"on", "local", "remote_write", "remote_apply"}}[d.Engine]
+		for _, w := range want {
+			if got == w {
+				return
+			}
+		}
+		t.Fatalf("synchronous = %q on the write path, want one of %v", got, want)
+	})
+}

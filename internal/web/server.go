@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -42,8 +43,9 @@ type Server struct {
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
 	SecureCookies bool
-	// TrustProxy takes the client address from X-Forwarded-For.
-	TrustProxy bool
+	// TrustProxy lists the reverse proxies (addresses, prefixes) whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed (clientaddr.go).
+	TrustProxy []netip.Prefix
 	// MetricsToken, when set, lets a scraper read /metrics on the main
 	// listener with "Authorization: Bearer <token>"; otherwise /metrics is
 	// only on the metrics listener (MetricsHandler).
@@ -83,7 +85,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, apperr.New(apperr.Forbidden, "请求来源不可信（跨站请求已拒绝），请从本系统页面重新操作", "Cross-origin request refused"))
 	}))
-	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.boundary(s.mux)))))
+	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.passwordGate(s.boundary(s.mux))))))
 }
 
 type ctxKey int
@@ -194,19 +196,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
-}
-
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	addr := r.RemoteAddr
-	if i := strings.LastIndexByte(addr, ':'); i > 0 {
-		addr = addr[:i]
-	}
-	return strings.Trim(addr, "[]")
 }
 
 func status(code apperr.Code) int {

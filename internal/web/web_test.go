@@ -279,7 +279,7 @@ func TestAPITokenAndLogout(t *testing.T) {
 func TestThrottleMessage(t *testing.T) {
 	st := newSite(t, dbtest.SQLite(t))
 	c := st.client()
-	for i := 0; i < account.MaxFailuresPerAccount; i++ {
+	for i := 0; i < account.PairFree; i++ {
 		c.do("POST", "/login", "username=jgzb&password=wrong", nil)
 	}
 	code, body, _ := c.do("POST", "/login", "username=jgzb&password=demo", nil)
