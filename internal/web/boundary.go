@@ -38,9 +38,13 @@ const (
 var idParams = map[string]bool{"org": true, "unit": true, "phase": true, "campaign": true,
 	"member": true, "subject": true, "meeting": true, "parent": true}
 
+// storedHeaders are the request headers whose text is kept (a session's
+// user agent; the client address behind a trusted proxy).
+var storedHeaders = []string{"User-Agent", "X-Forwarded-For"}
+
 // boundary refuses any request whose text is not clean (textin.Check)
 // before a handler sees it: the path (and so every path value), every
-// query parameter, every field of an urlencoded or multipart form and
+// query parameter, the headers that are stored, every field of an urlencoded or multipart form and
 // every uploaded file name. JSON bodies are checked by the one decoding
 // helper (decodeJSON); roster files cell by cell by the roster parser.
 func (s *Server) boundary(next http.Handler) http.Handler {
@@ -48,6 +52,12 @@ func (s *Server) boundary(next http.Handler) http.Handler {
 		if err := checkURL(r.URL); err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		for _, h := range storedHeaders {
+			if !textin.Valid(r.Header.Get(h), textin.Line) {
+				s.fail(w, r, textin.Refusal(h))
+				return
+			}
 		}
 		kind := formKind(r)
 		if kind == "" {

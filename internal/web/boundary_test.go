@@ -178,12 +178,12 @@ func TestUncleanTextSweep(t *testing.T) {
 				Parent int64 `json:"parent"`
 			} `json:"orgs"`
 		}
-		code, body, _ := office.do("GET", "/api/v1/orgs", "", nil)
-		if err := json.Unmarshal([]byte(body), &tree); err != nil || len(tree.Orgs) == 0 {
+		_, body, _ := office.do("GET", "/api/v1/orgs", "", nil)
+		if err := json.Unmarshal([]byte(body), &tree); err != nil || len(tree.Orgs) < 2 {
 			t.Fatalf("orgs: %v %s", err, body)
 		}
 		root := itoa(tree.Orgs[1].ID) // the bureau's committee, the office's unit
-		code, body, _ = office.do("GET", "/members?q=%00", "", nil)
+		code, body, _ := office.do("GET", "/members?q=%00", "", nil)
 		if code != 422 || !strings.Contains(body, "「q」") {
 			t.Errorf("query: %d %.300s", code, body)
 		}
@@ -206,7 +206,15 @@ func TestUncleanTextSweep(t *testing.T) {
 		if code != 422 || !strings.Contains(body, "path") {
 			t.Errorf("path: %d %.300s", code, body)
 		}
-		// Clean text still passes, line breaks included.
+		// The user agent is kept with the session: it is text that enters.
+		// (net/http refuses control characters in headers on both sides.)
+		for _, bad := range []string{uncleanTexts["utf8"], "Mozilla\xc0"} {
+			code, body, _ = st.client().do("POST", "/api/v1/session", `{"username":"office","password":"demo"}`, map[string]string{"User-Agent": bad})
+			if code != 422 || !strings.Contains(body, "User-Agent") {
+				t.Errorf("user agent %q: %d %.300s", bad, code, body)
+			}
+		}
+		// Clean text still passes.
 		code, body, _ = office.do("POST", "/api/v1/orgs", `{"parent":`+root+`,"name":"边界测试支部","type":"党支部"}`, nil)
 		if code != 201 {
 			t.Errorf("clean text refused: %d %s", code, body)
