@@ -57,7 +57,7 @@ func TestServeWithDemo(t *testing.T) {
 			}()
 			re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
 			var addr string
-			for i := 0; i < 200 && addr == ""; i++ {
+			for i := 0; i < 2400 && addr == ""; i++ { // up to 2 min: the demo loads slowly on a busy machine
 				if m := re.FindStringSubmatch(out.String()); m != nil {
 					addr = m[1]
 				}
@@ -171,7 +171,7 @@ func loadDemo(t *testing.T, dsn string) {
 	go func() {
 		done <- app.Run(ctx, []string{"chuangzheng", "serve", "--addr", "127.0.0.1:0", "--demo", "--db", dsn}, func(string) string { return "" }, strings.NewReader(""), out, &syncBuf{})
 	}()
-	for i := 0; i < 200 && !strings.Contains(out.String(), "http://"); i++ {
+	for i := 0; i < 2400 && !strings.Contains(out.String(), "http://"); i++ {
 		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()
