@@ -13,14 +13,12 @@ import (
 	"chuangzheng/internal/db"
 )
 
-// Throttling limits (登录限制).
+// Session lifetimes.
 const (
-	MaxFailuresPerAccount = 5
-	MaxFailuresPerAddress = 30
-	FailureWindow         = 15 * time.Minute
-	LockFor               = 15 * time.Minute
-	SessionIdle           = 12 * time.Hour
-	SessionMax            = 7 * 24 * time.Hour
+	SessionIdle = 12 * time.Hour
+	SessionMax  = 7 * 24 * time.Hour
+	// TokenTouchEvery is how often an API token's last use is written at most.
+	TokenTouchEvery = time.Minute
 )
 
 // Service holds the account use cases.
@@ -163,26 +161,17 @@ type Session struct {
 var errBadLogin = apperr.New(apperr.Unauthorized, "用户名或密码不正确", "Wrong username or password")
 
 // Login checks the credentials (username or phone) and opens a session.
-// Repeated failures lock the account and the address for a while.
+// The attempt is counted before the password is checked (see throttle.go
+// for the rules); a refused attempt never reaches the check.
 func (s *Service) Login(ctx context.Context, login, password, addr, userAgent string) (Session, error) {
 	login = strings.TrimSpace(login)
-	keyUser, keyAddr := "user:"+strings.ToLower(login), "addr:"+addr
+	addrKey := AddrKey(addr)
 	var u User
-	var locked time.Time
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		for _, k := range []string{keyUser, keyAddr} {
-			var until string
-			err := tx.QueryRow(ctx, `SELECT locked_until FROM login_failures WHERE key = ?`, k).Scan(&until)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if t := db.ParseTime(until); t.After(tx.Now) && t.After(locked) {
-				locked = t
-			}
-		}
 		var err error
 		u, err = scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE username = ? OR phone = ?`, strings.ToLower(login), login))
 		if apperr.CodeOf(err) == apperr.NotFound {
+			u = User{}
 			return nil
 		}
 		return err
@@ -190,33 +179,44 @@ func (s *Service) Login(ctx context.Context, login, password, addr, userAgent st
 	if err != nil {
 		return Session{}, apperr.Wrap(err, "login lookup")
 	}
-	if !locked.IsZero() {
-		mins := int(time.Until(locked).Minutes()) + 1
-		return Session{}, apperr.Newf(apperr.TooMany, "登录失败次数过多，请 %d 分钟后再试；如忘记密码，请联系支部书记或管理员重置",
-			"Too many failed logins; try again in %d minutes, or ask your secretary or the administrator to reset your password", mins)
+	var keys []throttleKey
+	var refusal error
+	err = s.DB.Update(ctx, func(tx *db.Tx) error {
+		known, err := knownAddr(ctx, tx, u.ID, addrKey)
+		if err != nil {
+			return err
+		}
+		var k *throttleKey
+		var wait time.Duration
+		keys, k, wait, err = admit(ctx, tx, throttleKeys(accountKey(u.ID, login), addrKey, known))
+		if k != nil {
+			refusal = throttled(k, wait)
+		}
+		return err
+	})
+	if err != nil {
+		return Session{}, apperr.Wrap(err, "login throttle")
+	}
+	if refusal != nil {
+		return Session{}, refusal
 	}
 	ok := u.ID != 0 && !u.Disabled && s.Hasher.Check(u.hash, password)
 	if u.ID == 0 {
 		// Spend the same time as a real check so that timing does not tell which names exist.
 		s.Hasher.Check("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", password)
 	}
+	if !ok && u.ID == 0 {
+		return Session{}, errBadLogin // the attempt is already counted
+	}
 	var sess Session
 	err = s.DB.Update(ctx, func(tx *db.Tx) error {
-		if !ok {
-			for _, k := range []struct {
-				key string
-				max int
-			}{{keyUser, MaxFailuresPerAccount}, {keyAddr, MaxFailuresPerAddress}} {
-				if err := recordFailure(ctx, tx, k.key, k.max); err != nil {
-					return err
-				}
-			}
-			if u.ID != 0 {
-				return audit.Record(ctx, tx, audit.Actor{ID: u.ID, Name: u.Username}, "user.login_failed", "user", u.ID, nil, map[string]string{"addr": addr})
-			}
-			return nil
+		if !ok { // the attempt is already counted
+			return audit.Record(ctx, tx, audit.Actor{ID: u.ID, Name: u.Username}, "user.login_failed", "user", u.ID, nil, map[string]string{"addr": addr})
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, keyUser); err != nil {
+		if err := refund(ctx, tx, keys); err != nil {
+			return err
+		}
+		if err := rememberAddr(ctx, tx, u.ID, addrKey); err != nil {
 			return err
 		}
 		token, hash := NewToken("")
@@ -247,29 +247,6 @@ func truncate(s string, n int) string {
 	return s
 }
 
-func recordFailure(ctx context.Context, tx *db.Tx, key string, max int) error {
-	var failures int
-	var first string
-	err := tx.QueryRow(ctx, `SELECT failures, first_at FROM login_failures WHERE key = ?`, key).Scan(&failures, &first)
-	switch {
-	case errors.Is(err, sql.ErrNoRows) || (err == nil && tx.Now.Sub(db.ParseTime(first)) > FailureWindow):
-		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, key); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO login_failures (key, failures, first_at, locked_until) VALUES (?, 1, ?, '')`, key, tx.NowText())
-		return err
-	case err != nil:
-		return err
-	}
-	failures++
-	until := ""
-	if failures >= max {
-		until = db.FormatTime(tx.Now.Add(LockFor))
-	}
-	_, err = tx.Exec(ctx, `UPDATE login_failures SET failures = ?, locked_until = ? WHERE key = ?`, failures, until, key)
-	return err
-}
-
 // Authenticate resolves a session token (cookie) or an API token (Bearer,
 // prefixed "czt_") to a session. Sessions slide: each use at least five
 // minutes after the last pushes the idle expiry forward, up to SessionMax.
@@ -290,13 +267,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 		if err != nil || disabled {
 			return Session{}, apperr.New(apperr.Unauthorized, "API 令牌无效或已撤销", "Invalid or revoked API token")
 		}
-		if now.Sub(db.ParseTime(lastUsed)) > 5*time.Minute {
+		if now.Sub(db.ParseTime(lastUsed)) >= TokenTouchEvery {
+			// At most one write a minute per token; the condition keeps
+			// parallel requests from all writing.
 			_ = s.DB.Update(ctx, func(tx *db.Tx) error {
-				_, err := tx.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?`, tx.NowText(), hash)
+				_, err := tx.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND last_used_at = ?`, tx.NowText(), hash, lastUsed)
 				return err
 			})
 		}
-		return Session{UserID: userID, MustChange: false}, nil
+		return Session{UserID: userID, MustChange: must}, nil
 	}
 	var sess Session
 	var created, expires, lastSeen string
@@ -342,40 +321,84 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	return apperr.Wrap(err, "logout")
 }
 
-// ChangePassword sets a new password after checking the old one, clears
-// the must-change flag and ends the user's other sessions.
-func (s *Service) ChangePassword(ctx context.Context, userID int64, oldPW, newPW, keepToken string) error {
+// endAccess ends every session of a user, revokes every API token and the
+// calendar feed: after a password change or reset, or a disable, nothing
+// issued before it still opens the account. It returns how many sessions
+// and tokens ended, for the audit log.
+func endAccess(ctx context.Context, tx *db.Tx, userID int64) (map[string]int64, error) {
+	res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, err
+	}
+	sessions, _ := res.RowsAffected()
+	res, err = tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, tx.NowText(), userID)
+	if err != nil {
+		return nil, err
+	}
+	tokens, _ := res.RowsAffected()
+	if _, err := tx.Exec(ctx, `DELETE FROM calendar_feeds WHERE user_id = ?`, userID); err != nil {
+		return nil, err
+	}
+	return map[string]int64{"sessions_ended": sessions, "tokens_revoked": tokens}, nil
+}
+
+// ChangePassword sets a new password after checking the old one and clears
+// the must-change flag. Every session and API token of the user ends; if
+// current is the browser session that asked, it is replaced by a new one
+// whose token is returned (so the user stays logged in with a fresh id).
+func (s *Service) ChangePassword(ctx context.Context, userID int64, oldPW, newPW, current string) (string, error) {
 	u, err := s.ByID(ctx, userID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !s.Hasher.Check(u.hash, oldPW) {
-		return apperr.Field("old_password", "原密码不正确", "The current password is wrong")
+		return "", apperr.Field("old_password", "原密码不正确", "The current password is wrong")
 	}
 	if err := CheckPasswordRules(newPW, u.Username); err != nil {
-		return err
+		return "", err
 	}
 	if oldPW == newPW {
-		return apperr.Field("new_password", "新密码不能与原密码相同", "The new password must differ from the current one")
+		return "", apperr.Field("new_password", "新密码不能与原密码相同", "The new password must differ from the current one")
 	}
 	hash, err := s.Hasher.Hash(newPW)
 	if err != nil {
-		return apperr.Wrap(err, "hash")
+		return "", apperr.Wrap(err, "hash")
 	}
+	var token string
 	err = s.DB.Update(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change = FALSE, updated_at = ? WHERE id = ?`, hash, tx.NowText(), userID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, HashToken(keepToken)); err != nil {
+		var addr, agent string
+		keep := false
+		if current != "" && !strings.HasPrefix(current, "czt_") {
+			err := tx.QueryRow(ctx, `SELECT remote_addr, user_agent FROM sessions WHERE id = ? AND user_id = ?`, HashToken(current), userID).Scan(&addr, &agent)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			keep = err == nil
+		}
+		ended, err := endAccess(ctx, tx, userID)
+		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Actor{ID: userID, Name: u.Username}, "user.password_change", "user", userID, nil, nil)
+		if keep {
+			var hash string
+			token, hash = NewToken("")
+			now := tx.NowText()
+			if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at, remote_addr, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				hash, userID, now, db.FormatTime(tx.Now.Add(SessionIdle)), now, addr, agent); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Actor{ID: userID, Name: u.Username}, "user.password_change", "user", userID, nil, ended)
 	})
-	return apperr.Wrap(err, "change password")
+	return token, apperr.Wrap(err, "change password")
 }
 
 // ResetPassword is an administrator's (or secretary's) reset: a new
-// password that must be changed at next login; all sessions end.
+// password that must be changed at next login; every session and API
+// token of the user ends, and its login counters are cleared.
 func (s *Service) ResetPassword(ctx context.Context, by audit.Actor, userID int64, newPW string) error {
 	hash, err := s.Hasher.Hash(newPW)
 	if err != nil {
@@ -389,18 +412,21 @@ func (s *Service) ResetPassword(ctx context.Context, by audit.Actor, userID int6
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFoundf("账号", "Account")
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		ended, err := endAccess(ctx, tx, userID)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE key = (SELECT 'user:' || username FROM users WHERE id = ?)`, userID); err != nil {
+		if err := clearThrottle(ctx, tx, userID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, by, "user.password_reset", "user", userID, nil, map[string]bool{"must_change": true})
+		return audit.Record(ctx, tx, by, "user.password_reset", "user", userID, nil,
+			map[string]any{"must_change": true, "sessions_ended": ended["sessions_ended"], "tokens_revoked": ended["tokens_revoked"]})
 	})
 	return apperr.Wrap(err, "reset password")
 }
 
-// SetDisabled disables or re-enables an account; disabling ends its sessions.
+// SetDisabled disables or re-enables an account; disabling ends its
+// sessions and revokes its API tokens (re-enabling does not bring them back).
 func (s *Service) SetDisabled(ctx context.Context, by audit.Actor, userID int64, disabled bool) error {
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, disabled, tx.NowText(), userID)
@@ -410,12 +436,15 @@ func (s *Service) SetDisabled(ctx context.Context, by audit.Actor, userID int64,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFoundf("账号", "Account")
 		}
+		detail := map[string]any{"disabled": disabled}
 		if disabled {
-			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+			ended, err := endAccess(ctx, tx, userID)
+			if err != nil {
 				return err
 			}
+			detail["sessions_ended"], detail["tokens_revoked"] = ended["sessions_ended"], ended["tokens_revoked"]
 		}
-		return audit.Record(ctx, tx, by, "user.disable", "user", userID, nil, map[string]bool{"disabled": disabled})
+		return audit.Record(ctx, tx, by, "user.disable", "user", userID, nil, detail)
 	})
 	return apperr.Wrap(err, "disable user")
 }

@@ -66,20 +66,23 @@ func TestLoginSessionThrottle(t *testing.T) {
 				t.Fatalf("authenticate: %v %v", got, err)
 			}
 		}
-		// Failures lock the account after five tries, even with the right password.
-		for i := 0; i < account.MaxFailuresPerAccount; i++ {
+		// Failures slow that address's tries on the account, even with the
+		// right password; the owner elsewhere is not held up.
+		for i := 0; i < account.PairFree; i++ {
 			if _, err := s.Login(ctx, "zhangsan", "bad", "10.0.0.2", "test"); apperr.CodeOf(err) != apperr.Unauthorized {
 				t.Fatalf("failure %d: %v", i, err)
 			}
 		}
-		_, err = s.Login(ctx, "zhangsan", "Secret123", "10.0.0.3", "test")
-		if apperr.CodeOf(err) != apperr.TooMany {
-			t.Fatalf("after failures: %v", err)
+		if _, err = s.Login(ctx, "zhangsan", "Secret123", "10.0.0.2", "test"); apperr.CodeOf(err) != apperr.TooMany {
+			t.Fatalf("after failures, same address: %v", err)
 		}
-		// Time passes: the lock ends.
-		d.Now = func() time.Time { return time.Now().Add(account.LockFor + time.Minute) }
 		if _, err := s.Login(ctx, "zhangsan", "Secret123", "10.0.0.3", "test"); err != nil {
-			t.Fatalf("after the lock: %v", err)
+			t.Fatalf("after failures, another address: %v", err)
+		}
+		// Time passes: the backoff ends.
+		d.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+		if _, err := s.Login(ctx, "zhangsan", "Secret123", "10.0.0.2", "test"); err != nil {
+			t.Fatalf("after the backoff: %v", err)
 		}
 	})
 }
@@ -103,13 +106,17 @@ func TestResetForcesChangeAndLogout(t *testing.T) {
 		if err != nil || !sess.MustChange {
 			t.Fatalf("after reset: must change=%v err=%v", sess.MustChange, err)
 		}
-		if err := s.ChangePassword(ctx, id, "Temp12345", "short", sess.Token); apperr.CodeOf(err) != apperr.Invalid {
+		if _, err := s.ChangePassword(ctx, id, "Temp12345", "short", sess.Token); apperr.CodeOf(err) != apperr.Invalid {
 			t.Fatalf("weak password accepted: %v", err)
 		}
-		if err := s.ChangePassword(ctx, id, "Temp12345", "Better4567", sess.Token); err != nil {
+		fresh, err := s.ChangePassword(ctx, id, "Temp12345", "Better4567", sess.Token)
+		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Authenticate(ctx, sess.Token)
+		if _, err := s.Authenticate(ctx, sess.Token); err == nil {
+			t.Fatal("the session id survived a password change")
+		}
+		got, err := s.Authenticate(ctx, fresh)
 		if err != nil || got.MustChange {
 			t.Fatalf("after change: %+v %v", got, err)
 		}

@@ -25,6 +25,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/idem"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
@@ -41,7 +42,7 @@ const usage = `创争 chuangzheng — 创先争优活动管理系统
 用法 Usage:
   chuangzheng serve [--addr 127.0.0.1:8080] [--db PATH|postgres://…] [--demo] [--demo-password PW]
   chuangzheng migrate [--db …]
-  chuangzheng user add USERNAME --name 姓名 [--phone 手机号] [--password PW] [--role ROLE --org UNIT]
+  chuangzheng user add USERNAME --name 姓名 [--member ID|公民身份号码] [--phone 手机号] [--password PW] [--role ROLE --org UNIT]
   chuangzheng user passwd USERNAME [--password PW]      (重置密码，下次登录须修改)
   chuangzheng user disable USERNAME [--enable]
   chuangzheng import members FILE --org UNIT [--as USERNAME]
@@ -53,7 +54,8 @@ const usage = `创争 chuangzheng — 创先争优活动管理系统
 Every flag also reads an environment variable: --db CHUANGZHENG_DB, --addr CHUANGZHENG_ADDR,
 --demo CHUANGZHENG_DEMO, --demo-password CHUANGZHENG_DEMO_PASSWORD, --secure-cookies
 CHUANGZHENG_SECURE_COOKIES, --trust-proxy CHUANGZHENG_TRUST_PROXY, --log-level CHUANGZHENG_LOG_LEVEL,
---audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-memory CHUANGZHENG_IMAGE_MEMORY.
+--audit-anchor CHUANGZHENG_AUDIT_ANCHOR, --image-memory CHUANGZHENG_IMAGE_MEMORY,
+--metrics-addr CHUANGZHENG_METRICS_ADDR, --metrics-token CHUANGZHENG_METRICS_TOKEN.
 UNIT is a unit's id or its exact name. ROLE is admin, office, leader, secretary, committee or member.
 `
 
@@ -64,7 +66,7 @@ type Config struct {
 	Demo          bool
 	DemoPassword  string
 	SecureCookies bool
-	TrustProxy    bool
+	TrustProxy    string // addresses/CIDRs of trusted reverse proxies, comma-separated
 	LogLevel      string
 	TimeZone      string
 	BaseURL       string
@@ -80,6 +82,10 @@ type Config struct {
 	// ImageMemory is the memory, in MB, the server spends on decoding
 	// pictures at once (commitment.Images).
 	ImageMemory int
+
+	// MetricsAddr is a listener serving only /metrics ("" = none);
+	// MetricsToken lets a scraper read /metrics on the main listener.
+	MetricsAddr, MetricsToken string
 }
 
 // env holds the process environment as Run was given it.
@@ -146,7 +152,9 @@ func (e env) flags(name string, cfg *Config) *flag.FlagSet {
 		fs.BoolVar(&cfg.Demo, "demo", boolean("CHUANGZHENG_DEMO"), "load the demo bureau if absent")
 		fs.StringVar(&cfg.DemoPassword, "demo-password", str("CHUANGZHENG_DEMO_PASSWORD", "demo"), "password of the demo accounts")
 		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", boolean("CHUANGZHENG_SECURE_COOKIES"), "mark cookies Secure (behind TLS)")
-		fs.BoolVar(&cfg.TrustProxy, "trust-proxy", boolean("CHUANGZHENG_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+		fs.StringVar(&cfg.TrustProxy, "trust-proxy", str("CHUANGZHENG_TRUST_PROXY", ""), "trusted reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed, e.g. 127.0.0.1,10.0.0.0/8")
+		fs.StringVar(&cfg.MetricsAddr, "metrics-addr", str("CHUANGZHENG_METRICS_ADDR", ""), "listen address serving only /metrics, e.g. 127.0.0.1:9090 (default: none)")
+		fs.StringVar(&cfg.MetricsToken, "metrics-token", str("CHUANGZHENG_METRICS_TOKEN", ""), "bearer token for /metrics on the main listener (default: /metrics not served there; better in the environment)")
 		fs.StringVar(&cfg.BaseURL, "base-url", str("CHUANGZHENG_BASE_URL", ""), "public address for links in e-mails and robot messages, e.g. https://cz.example.gov.cn")
 		fs.StringVar(&cfg.SMTP.Host, "smtp-host", str("CHUANGZHENG_SMTP_HOST", ""), "SMTP server (e-mail is off without it)")
 		fs.IntVar(&cfg.SMTP.Port, "smtp-port", intEnv(e.getenv("CHUANGZHENG_SMTP_PORT"), 25), "SMTP port")
@@ -207,6 +215,13 @@ func (e env) migrate(ctx context.Context, args []string) error {
 	}
 	defer d.Close()
 	fmt.Fprintf(e.stdout, "数据库已是最新结构（%s）\n", d.Engine)
+	n, err := campaign.Unattached(ctx, d)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "有 %d 条活动记录无法归入任何活动（其组织和日期不在任何活动范围内），不计入进度。\n", n)
+	}
 	return nil
 }
 
@@ -216,6 +231,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger(cfg.LogLevel)
+	proxies, err := web.ParseProxies(cfg.TrustProxy)
+	if err != nil {
+		return err
+	}
 	d, err := open(ctx, cfg.DB)
 	if err != nil {
 		return err
@@ -247,7 +266,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...),
+	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -289,6 +308,10 @@ func (e env) serve(ctx context.Context, args []string) error {
 		_, err := jobs.Purge(ctx, d, time.Now().Add(-30*24*time.Hour))
 		return err
 	})
+	accounts := &account.Service{DB: d, Hasher: hasher}
+	runner.Every("account.purge", 24*time.Hour, accounts.PurgeThrottle)
+	idemKeys := &idem.Store{DB: d}
+	runner.Every("idempotency.purge", time.Hour, func(ctx context.Context) error { _, err := idemKeys.Purge(ctx); return err })
 	runCtx, stopRunner := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); _ = runner.Run(runCtx) }()
@@ -298,8 +321,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
-		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy})
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
+		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
 	}
@@ -310,8 +333,18 @@ func (e env) serve(ctx context.Context, args []string) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	fmt.Fprintf(e.stdout, "创争已启动：http://%s/ （数据库：%s）\n", ln.Addr(), d.Engine)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		defer ms.Close()
+		fmt.Fprintf(e.stdout, "监控指标：http://%s/metrics\n", mln.Addr())
+		go func() { errc <- ms.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -395,6 +428,7 @@ func (e env) user(ctx context.Context, args []string) error {
 	password := fs.String("password", "", "password (read from stdin if absent)")
 	role := fs.String("role", "", "role to grant")
 	unit := fs.String("org", "", "unit of the role")
+	member := fs.String("member", "", "the member record (id or 公民身份号码) this account is")
 	enable := fs.Bool("enable", false, "re-enable instead of disable")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
@@ -421,7 +455,18 @@ func (e env) user(ctx context.Context, args []string) error {
 		if err := account.CheckPasswordRules(pw, username); err != nil {
 			return errors.New(apperr.As(err).Msg)
 		}
-		id, err := acc.Create(ctx, by, account.NewUser{Username: username, DisplayName: *name, Phone: *phone, Password: pw})
+		var memberID int64
+		if *member != "" {
+			m, err := os.MemberByRef(ctx, *member)
+			if err != nil {
+				return errors.New(apperr.As(err).Msg)
+			}
+			memberID = m.ID
+			if *name == "" {
+				*name = m.Name
+			}
+		}
+		id, err := acc.Create(ctx, by, account.NewUser{Username: username, DisplayName: *name, Phone: *phone, Password: pw, MemberID: memberID})
 		if err != nil {
 			return errors.New(apperr.As(err).Msg)
 		}

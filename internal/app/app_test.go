@@ -52,12 +52,12 @@ func TestServeWithDemo(t *testing.T) {
 			out := &syncBuf{}
 			done := make(chan error, 1)
 			go func() {
-				done <- app.Run(ctx, []string{"chuangzheng", "serve", "--addr", "127.0.0.1:0", "--demo"},
+				done <- app.Run(ctx, []string{"chuangzheng", "serve", "--addr", "127.0.0.1:0", "--demo", "--metrics-addr", "127.0.0.1:0"},
 					func(k string) string { return map[string]string{"CHUANGZHENG_DB": dsn}[k] }, strings.NewReader(""), out, &syncBuf{})
 			}()
 			re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
 			var addr string
-			for i := 0; i < 2400 && addr == ""; i++ { // up to 2 min: the demo loads slowly on a busy machine
+			for i := 0; i < 1800 && addr == ""; i++ { // up to 90 s: the demo loads first (slow on a busy machine)
 				if m := re.FindStringSubmatch(out.String()); m != nil {
 					addr = m[1]
 				}
@@ -77,6 +77,21 @@ func TestServeWithDemo(t *testing.T) {
 				t.Fatalf("healthz: %v %v", res, err)
 			}
 			res.Body.Close()
+			// /metrics is on its own listener, not on the main one.
+			if res, err := http.Get("http://" + addr + "/metrics"); err != nil || res.StatusCode != 404 {
+				t.Errorf("metrics on the main listener: %v %v", res, err)
+			} else {
+				res.Body.Close()
+			}
+			m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/metrics`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("no metrics listener: %s", out.String())
+			}
+			if res, err := http.Get("http://" + m[1] + "/metrics"); err != nil || res.StatusCode != 200 {
+				t.Errorf("metrics listener: %v %v", res, err)
+			} else {
+				res.Body.Close()
+			}
 			cancel()
 			if err := <-done; err != nil {
 				t.Fatalf("serve returned %v", err)
@@ -135,6 +150,14 @@ func TestCommands(t *testing.T) {
 			if !res.OK() || len(res.Records) < 10 {
 				t.Fatalf("exported roster: %d records, problems %v", len(res.Records), res.Problems)
 			}
+			// An account is linked to the member it is: by ID number or record id, once.
+			hid := idcard.Make("430202", civil.Date{Y: 1979, M: 9, D: 9}, 921)
+			if _, _, err := run(t, env, "Member-2026\n", "user", "add", "he2", "--member", hid); err == nil || !strings.Contains(err.Error(), "已有账号 hejianjun") {
+				t.Fatalf("second account for a member: %v", err)
+			}
+			if _, _, err := run(t, env, "Member-2026\n", "user", "add", "he3", "--member", "430202197909099999"); err == nil || !strings.Contains(err.Error(), "没有党员") {
+				t.Fatalf("unknown member: %v", err)
+			}
 			if out, _, err := run(t, env, "", "user", "passwd", "hejianjun", "--password", "Reset-2026"); err != nil || !strings.Contains(out, "下次登录须修改") {
 				t.Fatalf("passwd: %q %v", out, err)
 			}
@@ -171,7 +194,7 @@ func loadDemo(t *testing.T, dsn string) {
 	go func() {
 		done <- app.Run(ctx, []string{"chuangzheng", "serve", "--addr", "127.0.0.1:0", "--demo", "--db", dsn}, func(string) string { return "" }, strings.NewReader(""), out, &syncBuf{})
 	}()
-	for i := 0; i < 2400 && !strings.Contains(out.String(), "http://"); i++ {
+	for i := 0; i < 1800 && !strings.Contains(out.String(), "http://"); i++ {
 		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()

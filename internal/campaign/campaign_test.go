@@ -142,7 +142,7 @@ func TestGridStatuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := d.Update(ctx, func(tx *db.Tx) error {
-			return campaign.Record(ctx, tx, campaign.Signal{Kind: campaign.KindMeetingMobilisation, UnitID: root.ID, RefID: 1, Note: "动员大会"})
+			return campaign.Record(ctx, tx, campaign.Signal{CampaignID: c.ID, Kind: campaign.KindMeetingMobilisation, UnitID: root.ID, RefID: 1, Note: "动员大会"})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,8 @@ func TestGridStatuses(t *testing.T) {
 		for _, it := range office1.Items {
 			st[it.Action.Title] = it.Status
 		}
-		if st["制定活动实施方案"] != campaign.StatusDone || st["召开创先争优活动动员会议"] != campaign.StatusDone || st["向市委报告实施方案和动员情况"] != campaign.StatusLate {
+		// Registered on 6-12, after phase 1's deadline (5-31): done, but late (逾期完成).
+		if st["制定活动实施方案"] != campaign.StatusDoneLate || st["召开创先争优活动动员会议"] != campaign.StatusDoneLate || st["向市委报告实施方案和动员情况"] != campaign.StatusLate {
 			t.Errorf("office phase 1: %v", st)
 		}
 		if office1.Status != campaign.StatusLate {
@@ -202,7 +203,7 @@ func TestGridStatuses(t *testing.T) {
 		for _, it := range farmRow.Cells[1].Items {
 			items[it.Action.Title] = it
 		}
-		if items["支部作出承诺"].Status != campaign.StatusDone {
+		if it := items["支部作出承诺"]; it.Status != campaign.StatusDoneLate || it.Source != campaign.SourceManual || it.HandNote != "支部承诺书" || it.DoneOn != (civil.Date{Y: 2026, M: 6, D: 12}) {
 			t.Errorf("branch commitment: %+v", items["支部作出承诺"])
 		}
 		mi := items["党员作出承诺"]

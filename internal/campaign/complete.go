@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -125,7 +124,17 @@ func (s *Service) Complete(ctx context.Context, a *org.Actor, campaignID int64, 
 		if !ok {
 			return apperr.NotFoundf("规定动作", "Action")
 		}
-		if s.Automatic(ac.Kind) && !canManage(a, root) {
+		// A member action that records complete can only excuse named
+		// members by hand (例外), with a reason; a unit action that records
+		// complete may be registered by hand by the office only, and is
+		// shown as such (手工登记).
+		source := SourceManual
+		if ac.Owner == OwnerMember && s.Automatic(ac.Kind) {
+			source = SourceExcused
+			if in.Note == "" {
+				return apperr.Field("note", "登记例外须写明该党员不能完成的原因", "Give the reason this member is excused")
+			}
+		} else if s.Automatic(ac.Kind) && !canManage(a, root) {
 			return apperr.New(apperr.Conflict, "这项规定动作由系统根据相应记录自动完成，无需手工登记", "This action completes itself from the records it is tied to")
 		}
 		unitID := in.UnitID
@@ -148,8 +157,18 @@ func (s *Service) Complete(ctx context.Context, a *org.Actor, campaignID int64, 
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok || (source == SourceExcused && in.MemberID == a.MemberID && !canManage(a, root)) {
 			return apperr.Deny()
+		}
+		if source == SourceExcused {
+			cond, args := s.memberDoneCond(c, ac)
+			var done int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m WHERE m.id = ? AND `+cond, append([]any{in.MemberID}, args...)...).Scan(&done); err != nil {
+				return err
+			}
+			if done > 0 {
+				return apperr.New(apperr.Conflict, "该党员已完成或已登记，无需再登记例外", "This member has already done it or is already registered")
+			}
 		}
 		var n int
 		if in.MemberID != 0 {
@@ -167,13 +186,14 @@ func (s *Service) Complete(ctx context.Context, a *org.Actor, campaignID int64, 
 		if err != nil {
 			return err
 		}
-		id, err := tx.Insert(ctx, `INSERT INTO campaign_completions (action_id, unit_id, member_id, note, file_id, completed_by, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			ac.ID, unitID, nullID(in.MemberID), in.Note, nullID(fileID), nullID(a.UserID), tx.NowText())
+		id, err := tx.Insert(ctx, `INSERT INTO campaign_completions (action_id, unit_id, member_id, note, file_id, completed_by, completed_at, source)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			ac.ID, unitID, nullID(in.MemberID), in.Note, nullID(fileID), nullID(a.UserID), tx.NowText(), string(source))
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, who(a), "campaign.complete", "campaign_completion", id, nil,
-			map[string]any{"action": ac.Title, "unit": unit.Name, "member_id": in.MemberID, "note": in.Note, "file_id": fileID})
+			map[string]any{"action": ac.Title, "unit": unit.Name, "member_id": in.MemberID, "note": in.Note, "file_id": fileID, "source": source})
 	})
 	return apperr.Wrap(err, "complete action")
 }
@@ -228,6 +248,13 @@ type Completion struct {
 	FileName string
 	By       string
 	At       string
+	Source   Source // manual (手工登记) or excused (例外)
+}
+
+// MissingMember is a member who has not done a member action.
+type MissingMember struct {
+	ID   int64
+	Name string
 }
 
 // CellDetail is one unit's items in one phase, with evidence and the
@@ -238,10 +265,11 @@ type CellDetail struct {
 	Unit        org.Unit
 	Row         Row
 	Cell        Cell
-	Completions map[int64][]Completion // action → completions in this unit
-	Missing     map[int64][]string     // member action → names not done
-	Signals     map[int64][]string     // action → records that completed it
-	CanManage   bool
+	Completions map[int64][]Completion    // action → completions in this unit
+	Missing     map[int64][]MissingMember // member action → members not done (nor excused)
+	Signals     map[int64][]string        // action → records that completed it
+	CanManage   bool                      // the office: may register any action by hand
+	CanExcuse   bool                      // may excuse named members from member actions (例外)
 }
 
 // Detail opens one cell of the grid.
@@ -260,8 +288,8 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 			return apperr.Deny()
 		}
 		grid := s.compute(g, a, GridFilter{UnitID: unitID})
-		d := &CellDetail{Campaign: g.c, Unit: unit, Completions: map[int64][]Completion{}, Missing: map[int64][]string{}, Signals: map[int64][]string{},
-			CanManage: canManage(a, g.root)}
+		d := &CellDetail{Campaign: g.c, Unit: unit, Completions: map[int64][]Completion{}, Missing: map[int64][]MissingMember{}, Signals: map[int64][]string{},
+			CanManage: canManage(a, g.root), CanExcuse: canManage(a, g.root) || a.CanWrite(unit)}
 		for _, r := range grid.Rows {
 			if r.Unit.ID != unitID {
 				continue
@@ -278,7 +306,7 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 		}
 		lo, hi := unit.Path, strings.TrimSuffix(unit.Path, "/")+"0"
 		rows, err := tx.Query(ctx, `SELECT cc.id, cc.action_id, cc.unit_id, COALESCE(cc.member_id, 0), COALESCE(m.name, ''), cc.note, COALESCE(cc.file_id, 0),
-			COALESCE(f.name, ''), COALESCE(us.display_name, ''), cc.completed_at
+			COALESCE(f.name, ''), COALESCE(us.display_name, ''), cc.completed_at, cc.source
 			FROM campaign_completions cc JOIN units u ON u.id = cc.unit_id LEFT JOIN members m ON m.id = cc.member_id
 			LEFT JOIN files f ON f.id = cc.file_id LEFT JOIN users us ON us.id = cc.completed_by
 			JOIN campaign_actions a ON a.id = cc.action_id WHERE a.phase_id = ? AND u.path >= ? AND u.path < ? ORDER BY cc.id`, phaseID, lo, hi)
@@ -287,19 +315,19 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 		}
 		for rows.Next() {
 			var c Completion
-			if err := rows.Scan(&c.ID, &c.ActionID, &c.UnitID, &c.MemberID, &c.Member, &c.Note, &c.FileID, &c.FileName, &c.By, &c.At); err != nil {
+			if err := rows.Scan(&c.ID, &c.ActionID, &c.UnitID, &c.MemberID, &c.Member, &c.Note, &c.FileID, &c.FileName, &c.By, &c.At, &c.Source); err != nil {
 				rows.Close()
 				return err
 			}
 			d.Completions[c.ActionID] = append(d.Completions[c.ActionID], c)
 		}
 		rows.Close()
-		from, to := fmt.Sprintf("%d-01-01", g.c.Year), fmt.Sprintf("%d-01-01", g.c.Year+1)
 		for _, ac := range d.Phase.Actions {
-			if ac.Kind != ManualKind {
+			if w, ok := s.actionWindow(g.c, ac); ok {
 				rows, err := tx.Query(ctx, `SELECT s.note, s.at, COALESCE(m.name, '') FROM campaign_signals s JOIN units u ON u.id = s.unit_id
-					LEFT JOIN members m ON m.id = s.member_id WHERE s.kind = ? AND u.path >= ? AND u.path < ? AND s.at >= ? AND s.at < ? ORDER BY s.id LIMIT 20`,
-					ac.Kind, lo, hi, from, to)
+					LEFT JOIN members m ON m.id = s.member_id WHERE s.campaign_id = ? AND s.kind = ? AND s.at >= ? AND s.at < ?
+					AND u.path >= ? AND u.path < ? ORDER BY s.id LIMIT 20`,
+					g.c.ID, ac.Kind, w.lo, w.hi, lo, hi)
 				if err != nil {
 					return err
 				}
@@ -313,28 +341,34 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 					if member != "" {
 						label = member + "：" + note
 					}
-					d.Signals[ac.ID] = append(d.Signals[ac.ID], label)
+					label += "（" + civil.FromTime(db.ParseTime(at).In(s.zone())).Chinese()
+					switch t, _ := timingOf([]window{w}, ac.ID, at); t {
+					case Early:
+						label += "，提前"
+					case Late:
+						label += "，逾期"
+					}
+					d.Signals[ac.ID] = append(d.Signals[ac.ID], label+"）")
 				}
 				rows.Close()
 			}
 			if ac.Owner != OwnerMember || unit.Type != org.Branch {
 				continue
 			}
-			rows, err := tx.Query(ctx, `SELECT m.name FROM members m JOIN units u ON u.id = m.unit_id
-				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND m.id NOT IN (
-					SELECT member_id FROM campaign_signals WHERE kind = ? AND member_id IS NOT NULL AND at >= ? AND at < ?
-					UNION SELECT member_id FROM campaign_completions WHERE action_id = ? AND member_id IS NOT NULL)
-				ORDER BY u.path, m.id`, lo, hi, ac.Kind, from, to, ac.ID)
+			cond, args := s.memberDoneCond(g.c, ac)
+			rows, err := tx.Query(ctx, `SELECT m.id, m.name FROM members m JOIN units u ON u.id = m.unit_id
+				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND NOT `+cond+`
+				ORDER BY u.path, m.id`, append([]any{lo, hi}, args...)...)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
-				var name string
-				if err := rows.Scan(&name); err != nil {
+				var m MissingMember
+				if err := rows.Scan(&m.ID, &m.Name); err != nil {
 					rows.Close()
 					return err
 				}
-				d.Missing[ac.ID] = append(d.Missing[ac.ID], name)
+				d.Missing[ac.ID] = append(d.Missing[ac.ID], m)
 			}
 			rows.Close()
 		}

@@ -22,7 +22,7 @@ func WriteGrid(w io.Writer, g *Grid) error {
 	late, _ := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F8D7DA"}}})
 	done, _ := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D4EDDA"}}})
 	due, _ := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF3CD"}}})
-	style := map[Status]int{StatusLate: late, StatusDone: done, StatusDue: due}
+	style := map[Status]int{StatusLate: late, StatusDone: done, StatusDoneLate: done, StatusDue: due}
 
 	cell := func(col, row int) string { c, _ := excelize.CoordinatesToCellName(col, row); return c }
 	_ = f.SetCellValue(summary, "A1", fmt.Sprintf("%s进度表（截至%s）", g.Campaign.Title, g.Today.Chinese()))
@@ -58,16 +58,16 @@ func WriteGrid(w io.Writer, g *Grid) error {
 	if _, err := f.NewSheet(detail); err != nil {
 		return err
 	}
-	for i, h := range []string{"组织", "阶段", "规定动作", "责任主体", "截止日期", "状态", "完成情况", "待完成人"} {
+	for i, h := range []string{"组织", "阶段", "规定动作", "责任主体", "截止日期", "状态", "完成情况", "完成依据", "待完成人"} {
 		_ = f.SetCellValue(detail, cell(i+1, 1), h)
 	}
-	_ = f.SetCellStyle(detail, "A1", "H1", bold)
+	_ = f.SetCellStyle(detail, "A1", "I1", bold)
 	row := 2
 	for _, r := range g.Rows {
 		for pi, c := range r.Cells {
 			for _, it := range c.Items {
 				vals := []any{r.Unit.Name, g.Campaign.Phases[pi].Name, it.Action.Title, it.Action.Owner.Chinese(), it.Due.String(), it.Status.Chinese(),
-					fmt.Sprintf("%d/%d", it.Done, it.Total), strings.Join(it.Owes, "、")}
+					fmt.Sprintf("%d/%d", it.Done, it.Total), it.Basis("zh"), strings.Join(it.Owes, "、")}
 				for i, v := range vals {
 					_ = f.SetCellValue(detail, cell(i+1, row), v)
 				}

@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -69,6 +68,70 @@ type Item struct {
 	Total     int        `json:"total"`
 	Owes      []string   `json:"owes"` // who owes it (names), when not done
 	Automatic bool       `json:"automatic"`
+
+	// What the completion rests on. A unit action has one source; a member
+	// action counts its members by source (Done = Records + Manual).
+	Source   Source     `json:"source,omitempty"`
+	Early    bool       `json:"early,omitempty"`     // a unit action done before its phase opened
+	DoneAt   string     `json:"done_at,omitempty"`   // when a unit action was done (its first record, or by hand)
+	DoneOn   civil.Date `json:"done_on"`             // DoneAt as a day in the campaign's zone
+	HandBy   string     `json:"hand_by,omitempty"`   // who registered it by hand
+	HandNote string     `json:"hand_note,omitempty"` // and why
+	Records  int        `json:"records,omitempty"`   // members done by records
+	Manual   int        `json:"manual,omitempty"`    // members registered by hand (actions without records)
+	Excused  int        `json:"excused,omitempty"`   // members excused, with a reason
+	LateDone int        `json:"late_done,omitempty"` // members (or the unit) done after the deadline
+}
+
+// Basis says in words what the item's completion rests on, for the cell,
+// the grid's tooltip and the spreadsheet: e.g. "记录 12 · 逾期完成 1 · 例外 2"
+// or "手工登记（王芳：已在党委会议上通过）".
+func (it Item) Basis(lang string) string {
+	zh := lang != "en"
+	pick := func(c, e string) string {
+		if zh {
+			return c
+		}
+		return e
+	}
+	var parts []string
+	if it.Action.Owner == OwnerMember {
+		if it.Records > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", pick("记录", "records"), it.Records))
+		}
+		if it.Manual > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", pick("手工登记", "by hand"), it.Manual))
+		}
+		if it.Excused > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", pick("例外", "excused"), it.Excused))
+		}
+		if it.LateDone > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", pick("逾期完成", "late"), it.LateDone))
+		}
+		return strings.Join(parts, " · ")
+	}
+	if it.Done == 0 {
+		return ""
+	}
+	if zh {
+		parts = append(parts, it.Source.Chinese())
+	} else {
+		parts = append(parts, it.Source.English())
+	}
+	if it.Source == SourceManual && (it.HandBy != "" || it.HandNote != "") {
+		parts[0] += fmt.Sprintf("（%s：%s）", it.HandBy, it.HandNote)
+	}
+	if it.Early {
+		parts = append(parts, pick("提前完成", "early"))
+	}
+	if it.LateDone > 0 {
+		s := pick("逾期完成", "late")
+		if !it.DoneOn.IsZero() {
+			s += " " + it.DoneOn.String()
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // PhaseTally counts a phase's items over the rows shown.
@@ -97,14 +160,38 @@ type gridData struct {
 	root        org.Unit
 	tree        *org.Tree
 	branches    []org.Unit
-	members     map[int64]int             // branch → active members
-	unitDone    map[int64]map[int64]bool  // action → unit → done (manual, unit level)
-	kindUnits   map[string]map[int64]bool // kind → unit → has a unit-level record
-	kindBranch  map[string]map[int64]bool // kind → branch → it or one of its groups has one
-	memberDone  map[int64]map[int64]int   // action → branch → members done
-	secretaries map[int64][]string        // unit → secretary names
-	liaisons    map[int64][]liaison       // branch → liaison leaders in it
+	members     map[int64]int                    // branch → active members
+	unitRec     map[int64]map[int64]recMark      // action → unit → best of its unit-level records
+	branchRec   map[int64]map[int64]recMark      // action → branch → best record of it or one of its groups
+	unitHand    map[int64]map[int64]handMark     // action → unit → completion by hand
+	memberDone  map[int64]map[int64]*memberTally // action → branch → members by how they are done
+	secretaries map[int64][]string               // unit → secretary names
+	liaisons    map[int64][]liaison              // branch → liaison leaders in it
+	phaseOf     map[int64]Phase                  // action → its phase
+	actionOf    map[int64]Action                 // action id → action
 }
+
+// handMark is a unit-level completion by hand: who registered it and why.
+type handMark struct {
+	by, note string
+	at       string
+	timing   Timing
+}
+
+// memberTally counts a branch's members for one member action by the best
+// thing that completes it for them.
+type memberTally struct {
+	records, late, manual, excused int
+}
+
+// Completion sources (完成依据) of member tallies, in order of merit.
+const (
+	srcOnTime  = 0
+	srcEarly   = 1
+	srcLate    = 2
+	srcManual  = 3
+	srcExcused = 4
+)
 
 type liaison struct {
 	unitID int64
@@ -117,8 +204,9 @@ const activeMember = `m.status NOT IN ('已转出', '已去世', '停止党籍')
 // readGrid reads what the grid needs for the campaign, limited to the
 // subtree of scope when it is not 0 (a branch's grid reads only its branch).
 func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gridData, error) {
-	g := &gridData{members: map[int64]int{}, unitDone: map[int64]map[int64]bool{}, kindUnits: map[string]map[int64]bool{}, kindBranch: map[string]map[int64]bool{},
-		memberDone: map[int64]map[int64]int{}, secretaries: map[int64][]string{}, liaisons: map[int64][]liaison{}}
+	g := &gridData{members: map[int64]int{}, unitRec: map[int64]map[int64]recMark{}, branchRec: map[int64]map[int64]recMark{},
+		unitHand: map[int64]map[int64]handMark{}, memberDone: map[int64]map[int64]*memberTally{}, secretaries: map[int64][]string{},
+		liaisons: map[int64][]liaison{}, phaseOf: map[int64]Phase{}, actionOf: map[int64]Action{}}
 	var err error
 	if g.c, g.root, err = load(ctx, tx, id); err != nil {
 		return nil, err
@@ -169,6 +257,11 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 		}
 	}
 	branchOf := func(unitID int64) int64 { return g.tree.BranchOf(unitID).ID }
+	for _, p := range g.c.Phases {
+		for _, a := range p.Actions {
+			g.phaseOf[a.ID], g.actionOf[a.ID] = p, a
+		}
+	}
 
 	// Active members per branch.
 	rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM members m JOIN units u ON u.id = m.unit_id
@@ -187,123 +280,8 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 	}
 	rows.Close()
 
-	// Unit-level completions by hand.
-	rows, err = tx.Query(ctx, `SELECT cc.action_id, cc.unit_id FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
-		JOIN campaign_phases p ON p.id = a.phase_id JOIN units u ON u.id = cc.unit_id
-		WHERE p.campaign_id = ? AND cc.member_id IS NULL AND u.path >= ? AND u.path < ?`, id, lo, hi)
-	if err != nil {
+	if err := s.readDone(ctx, tx, g, lo, hi); err != nil {
 		return nil, err
-	}
-	for rows.Next() {
-		var action, unit int64
-		if err := rows.Scan(&action, &unit); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if g.unitDone[action] == nil {
-			g.unitDone[action] = map[int64]bool{}
-		}
-		g.unitDone[action][unit] = true
-	}
-	rows.Close()
-
-	// Unit-level records of the kinds the campaign uses, within its year.
-	kinds := map[string]bool{}
-	var memberActions []Action
-	for _, p := range g.c.Phases {
-		for _, a := range p.Actions {
-			if a.Kind != ManualKind {
-				kinds[a.Kind] = true
-			}
-			if a.Owner == OwnerMember {
-				memberActions = append(memberActions, a)
-			}
-		}
-	}
-	from, to := fmt.Sprintf("%d-01-01", g.c.Year), fmt.Sprintf("%d-01-01", g.c.Year+1)
-	if len(kinds) > 0 {
-		var args []any
-		for k := range kinds {
-			args = append(args, k)
-		}
-		args = append(args, from, to, lo, hi)
-		rows, err = tx.Query(ctx, `SELECT DISTINCT s.kind, s.unit_id FROM campaign_signals s JOIN units u ON u.id = s.unit_id WHERE s.kind IN (`+db.In(len(kinds))+`)
-			AND s.member_id IS NULL AND s.at >= ? AND s.at < ? AND u.path >= ? AND u.path < ?`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var kind string
-			var unit int64
-			if err := rows.Scan(&kind, &unit); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if g.kindUnits[kind] == nil {
-				g.kindUnits[kind], g.kindBranch[kind] = map[int64]bool{}, map[int64]bool{}
-			}
-			g.kindUnits[kind][unit] = true
-			if b := branchOf(unit); b != 0 {
-				g.kindBranch[kind][b] = true
-			}
-		}
-		rows.Close()
-	}
-
-	// Members done, per member action and branch: by hand or by a record.
-	for _, a := range memberActions {
-		g.memberDone[a.ID] = map[int64]int{}
-	}
-	scan := func(rows *sql.Rows, action int64) error {
-		defer rows.Close()
-		for rows.Next() {
-			var unit int64
-			var n int
-			act := action
-			dest := []any{&unit, &n}
-			if action == 0 { // the rows name their action
-				dest = []any{&act, &unit, &n}
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			if g.memberDone[act] != nil {
-				g.memberDone[act][branchOf(unit)] += n
-			}
-		}
-		return rows.Err()
-	}
-	if lo == g.root.Path && len(memberActions) > 0 {
-		// The whole campaign: one pass over all member actions' records.
-		rows, err = tx.Query(ctx, `SELECT x.action_id, m.unit_id, COUNT(*) FROM (
-				SELECT a.id AS action_id, s.member_id FROM campaign_signals s JOIN campaign_actions a ON a.kind = s.kind
-				JOIN campaign_phases p ON p.id = a.phase_id
-				WHERE p.campaign_id = ? AND a.owner = 'member' AND s.member_id IS NOT NULL AND s.at >= ? AND s.at < ?
-				UNION SELECT cc.action_id, cc.member_id FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
-				JOIN campaign_phases p ON p.id = a.phase_id WHERE p.campaign_id = ? AND a.owner = 'member' AND cc.member_id IS NOT NULL
-			) x JOIN members m ON m.id = x.member_id JOIN units u ON u.id = m.unit_id
-			WHERE u.path >= ? AND u.path < ? AND `+activeMember+` GROUP BY x.action_id, m.unit_id`, id, from, to, id, lo, hi)
-		if err != nil {
-			return nil, err
-		}
-		if err := scan(rows, 0); err != nil {
-			return nil, err
-		}
-	} else {
-		// A subtree: probe the few members in it by index, per action.
-		for _, a := range memberActions {
-			rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM members m JOIN units u ON u.id = m.unit_id
-				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND (
-					EXISTS (SELECT 1 FROM campaign_completions cc WHERE cc.action_id = ? AND cc.member_id = m.id)
-					OR EXISTS (SELECT 1 FROM campaign_signals s WHERE s.kind = ? AND s.member_id = m.id AND s.at >= ? AND s.at < ?))
-				GROUP BY m.unit_id`, lo, hi, a.ID, a.Kind, from, to)
-			if err != nil {
-				return nil, err
-			}
-			if err := scan(rows, a.ID); err != nil {
-				return nil, err
-			}
-		}
 	}
 
 	// Who owes: secretaries and liaison leaders.
@@ -341,21 +319,6 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 	return g, rows.Err()
 }
 
-// unitHas reports whether unit (or, for a branch, one of its groups) has a
-// record of kind or a completion by hand of the action.
-func (g *gridData) unitHas(a Action, unit org.Unit) bool {
-	if g.unitDone[a.ID][unit.ID] {
-		return true
-	}
-	if a.Kind == ManualKind {
-		return false
-	}
-	if g.kindUnits[a.Kind][unit.ID] {
-		return true
-	}
-	return unit.Type == org.Branch && g.kindBranch[a.Kind][unit.ID]
-}
-
 func status(done bool, p Phase, due, today civil.Date) Status {
 	switch {
 	case done:
@@ -368,27 +331,39 @@ func status(done bool, p Phase, due, today civil.Date) Status {
 	return StatusDue
 }
 
+// markUnit fills a unit action's done state and source.
+func (it *Item) markUnit(st unitState) {
+	if !st.done {
+		return
+	}
+	it.Done, it.Source, it.DoneAt = 1, st.source, st.at
+	it.Early = st.timing == Early
+	if st.timing == Late {
+		it.LateDone = 1
+	}
+	if st.source == SourceManual {
+		it.HandBy, it.HandNote = st.hand.by, st.hand.note
+	}
+}
+
 // item computes one action's state for one row.
 func (s *Service) item(g *gridData, p Phase, a Action, row *Row, today civil.Date) (Item, bool) {
 	it := Item{Action: a, Due: a.Due(p), Automatic: s.Automatic(a.Kind)}
+	excused := 0
 	switch a.Owner {
 	case OwnerOffice:
 		if !row.Office {
 			return it, false
 		}
 		it.Total = 1
-		if g.unitHas(a, row.Unit) {
-			it.Done = 1
-		}
+		it.markUnit(g.unitState(a, row.Unit))
 		it.Owes = []string{g.root.Name}
 	case OwnerBranch:
 		if row.Office {
 			return it, false
 		}
 		it.Total = 1
-		if g.unitHas(a, row.Unit) {
-			it.Done = 1
-		}
+		it.markUnit(g.unitState(a, row.Unit))
 		it.Owes = row.Secretaries
 		if len(it.Owes) == 0 {
 			it.Owes = []string{row.Unit.Name + "（未设书记账号）"}
@@ -397,11 +372,27 @@ func (s *Service) item(g *gridData, p Phase, a Action, row *Row, today civil.Dat
 		if row.Office || row.Members == 0 {
 			return it, false
 		}
-		it.Total, it.Done = row.Members, g.memberDone[a.ID][row.Unit.ID]
+		it.Total = row.Members
+		if t := g.memberDone[a.ID][row.Unit.ID]; t != nil {
+			it.Records, it.Manual, it.Excused, it.LateDone = t.records, t.manual, t.excused, t.late
+		}
+		it.Done = it.Records + it.Manual
 		if it.Done > it.Total {
 			it.Done = it.Total
 		}
-		it.Owes = []string{fmt.Sprintf("%d 名党员未完成", it.Total-it.Done)}
+		excused = it.Excused
+		if it.Done+excused > it.Total {
+			excused = it.Total - it.Done
+		}
+		switch {
+		case it.Records > 0:
+			it.Source = SourceRecord
+		case it.Manual > 0:
+			it.Source = SourceManual
+		case it.Excused > 0:
+			it.Source = SourceExcused
+		}
+		it.Owes = []string{fmt.Sprintf("%d 名党员未完成", it.Total-it.Done-excused)}
 	case OwnerLeader:
 		ls := g.liaisons[row.Unit.ID]
 		if row.Office || len(ls) == 0 {
@@ -409,16 +400,29 @@ func (s *Service) item(g *gridData, p Phase, a Action, row *Row, today civil.Dat
 		}
 		it.Total = len(ls)
 		for _, l := range ls {
-			if g.unitHas(a, g.tree.ByID[l.unitID]) {
-				it.Done++
-			} else {
+			st := g.unitState(a, g.tree.ByID[l.unitID])
+			if !st.done {
 				it.Owes = append(it.Owes, l.leader)
+				continue
+			}
+			it.Done++
+			if st.timing == Late {
+				it.LateDone++
+			}
+			if it.Source == "" || st.source == SourceManual {
+				it.Source = st.source
 			}
 		}
 	}
-	it.Status = status(it.Done >= it.Total, p, it.Due, today)
+	if it.DoneAt != "" {
+		it.DoneOn = civil.FromTime(db.ParseTime(it.DoneAt).In(s.zone()))
+	}
+	it.Status = status(it.Done+excused >= it.Total, p, it.Due, today)
 	if it.Status == StatusDone {
 		it.Owes = nil
+		if it.LateDone > 0 {
+			it.Status = StatusDoneLate
+		}
 	}
 	return it, true
 }
@@ -532,7 +536,7 @@ func (s *Service) compute(g *gridData, a *org.Actor, f GridFilter) *Grid {
 				cell.Total++
 				out.Phases[pi].Total++
 				switch it.Status {
-				case StatusDone:
+				case StatusDone, StatusDoneLate:
 					cell.Done++
 					out.Phases[pi].Done++
 				case StatusLate:
@@ -544,6 +548,11 @@ func (s *Service) compute(g *gridData, a *org.Actor, f GridFilter) *Grid {
 			cell.Status = worst
 			if cell.Total > 0 && cell.Done == cell.Total {
 				cell.Status = StatusDone
+				for _, it := range cell.Items {
+					if it.Status == StatusDoneLate {
+						cell.Status = StatusDoneLate
+					}
+				}
 			}
 			r.Done += cell.Done
 			r.Total += cell.Total
@@ -567,7 +576,7 @@ func worse(a, b Status) Status {
 
 func rank(s Status) int {
 	switch s {
-	case StatusDone:
+	case StatusDone, StatusDoneLate:
 		return 1
 	case StatusUpcoming:
 		return 2

@@ -80,6 +80,7 @@ type Status string
 // Cell statuses.
 const (
 	StatusDone     Status = "done"     // 已完成
+	StatusDoneLate Status = "donelate" // 逾期完成: done, but after the deadline
 	StatusDue      Status = "due"      // 进行中，未到期
 	StatusLate     Status = "late"     // 逾期
 	StatusUpcoming Status = "upcoming" // 未开始
@@ -91,6 +92,8 @@ func (s Status) Chinese() string {
 	switch s {
 	case StatusDone:
 		return "已完成"
+	case StatusDoneLate:
+		return "逾期完成"
 	case StatusDue:
 		return "待完成"
 	case StatusLate:
@@ -106,6 +109,8 @@ func (s Status) English() string {
 	switch s {
 	case StatusDone:
 		return "Done"
+	case StatusDoneLate:
+		return "Done late"
 	case StatusDue:
 		return "Due"
 	case StatusLate:
@@ -114,6 +119,45 @@ func (s Status) English() string {
 		return "Not yet"
 	}
 	return "—"
+}
+
+// Complete reports whether the status means done (on time or late).
+func (s Status) Complete() bool { return s == StatusDone || s == StatusDoneLate }
+
+// Source says what an item's completion rests on (完成依据).
+type Source string
+
+// Completion sources.
+const (
+	SourceRecord  Source = "record"  // 记录: records of the campaign's features, automatically
+	SourceManual  Source = "manual"  // 手工登记: registered by hand, with who and why
+	SourceExcused Source = "excused" // 例外: a named member excused, with a reason
+)
+
+// Chinese name of a source.
+func (s Source) Chinese() string {
+	switch s {
+	case SourceRecord:
+		return "记录"
+	case SourceManual:
+		return "手工登记"
+	case SourceExcused:
+		return "例外"
+	}
+	return ""
+}
+
+// English name of a source.
+func (s Source) English() string {
+	switch s {
+	case SourceRecord:
+		return "Records"
+	case SourceManual:
+		return "By hand"
+	case SourceExcused:
+		return "Excused"
+	}
+	return ""
 }
 
 // Chinese name of an owner.

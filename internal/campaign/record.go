@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
 )
@@ -35,19 +36,34 @@ type Kind struct {
 // Signal is a record made elsewhere (a meeting held, a commitment
 // published…) that completes the actions of its kind for a unit or member.
 type Signal struct {
-	Kind     string
-	UnitID   int64
-	MemberID int64 // 0 for unit-level records
-	RefID    int64 // the record's id in its own feature, to withdraw it
-	Note     string
-	At       time.Time // when it happened (a meeting's date); zero means now
+	CampaignID int64 // the campaign the record was made for (required)
+	Kind       string
+	UnitID     int64
+	MemberID   int64 // 0 for unit-level records
+	RefID      int64 // the record's id in its own feature, to withdraw it
+	Note       string
+	At         time.Time // when it happened (a meeting's date); zero means now
 }
 
 // Record stores a signal inside the caller's transaction, so the record and
 // its effect on the progress grid are written together.
 func Record(ctx context.Context, tx *db.Tx, s Signal) error {
-	if s.Kind == "" || s.UnitID == 0 {
-		return fmt.Errorf("campaign signal needs a kind and a unit")
+	if s.Kind == "" || s.UnitID == 0 || s.CampaignID == 0 {
+		return fmt.Errorf("campaign signal needs a campaign, a kind and a unit")
+	}
+	c, root, err := loadHead(ctx, tx, s.CampaignID)
+	if err != nil {
+		return err
+	}
+	if c.Status == StatusFinished {
+		return apperr.Newf(apperr.Conflict, "「%s」已结束，不能再为它登记记录", "%s has finished; no more records can be made for it", c.Title)
+	}
+	unit, err := getUnit(ctx, tx, s.UnitID)
+	if err != nil {
+		return err
+	}
+	if !unit.Within(root.Path) {
+		return apperr.Newf(apperr.Invalid, "「%s」不在「%s」的范围内", "%s is outside %s", unit.Name, c.Title)
 	}
 	var member any
 	if s.MemberID != 0 {
@@ -57,8 +73,8 @@ func Record(ctx context.Context, tx *db.Tx, s Signal) error {
 	if !s.At.IsZero() && s.At.Before(tx.Now) {
 		at = db.FormatTime(s.At)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO campaign_signals (kind, unit_id, member_id, ref_id, note, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.Kind, s.UnitID, member, s.RefID, s.Note, at)
+	_, err = tx.Exec(ctx, `INSERT INTO campaign_signals (campaign_id, kind, unit_id, member_id, ref_id, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.CampaignID, s.Kind, s.UnitID, member, s.RefID, s.Note, at)
 	return err
 }
 
@@ -66,6 +82,25 @@ func Record(ctx context.Context, tx *db.Tx, s Signal) error {
 // commitment withdrawn) inside the caller's transaction.
 func Withdraw(ctx context.Context, tx *db.Tx, kind string, refID int64) error {
 	_, err := tx.Exec(ctx, `DELETE FROM campaign_signals WHERE kind = ? AND ref_id = ?`, kind, refID)
+	return err
+}
+
+// Unattached counts the records that belong to no campaign: those made
+// before records carried their campaign whose unit and date no campaign
+// covers (migration 0010 attached the rest). They complete nothing.
+func Unattached(ctx context.Context, d *db.DB) (int, error) {
+	var n int
+	err := d.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE campaign_id IS NULL`).Scan(&n)
+	})
+	return n, err
+}
+
+// WithdrawIn removes a campaign's signals of a kind and ref (a record that
+// no longer holds, such as a branch's "all reviewed" when a member's
+// commitment waits again).
+func WithdrawIn(ctx context.Context, tx *db.Tx, campaignID int64, kind string, refID int64) error {
+	_, err := tx.Exec(ctx, `DELETE FROM campaign_signals WHERE campaign_id = ? AND kind = ? AND ref_id = ?`, campaignID, kind, refID)
 	return err
 }
 

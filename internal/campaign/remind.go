@@ -84,7 +84,7 @@ func (r *Reminders) campaign(ctx context.Context, id int64, today civil.Date) (i
 			for pi, cell := range row.Cells {
 				p := g.c.Phases[pi]
 				for _, it := range cell.Items {
-					if it.Status == StatusDone || it.Status == StatusUpcoming {
+					if it.Status.Complete() || it.Status == StatusUpcoming {
 						continue
 					}
 					stage := r.stage(it.Due, today)
@@ -114,7 +114,7 @@ func (r *Reminders) campaign(ctx context.Context, id int64, today civil.Date) (i
 						to = users.leaders[row.Unit.ID]
 					case OwnerMember:
 						to = users.secretaries[row.Unit.ID] // the secretary follows up the branch
-						mine, err := membersNotDone(ctx, tx, g, it.Action, row.Unit)
+						mine, err := s.membersNotDone(ctx, tx, g, it.Action, row.Unit)
 						if err != nil {
 							return err
 						}
@@ -206,13 +206,11 @@ func ownerUsers(ctx context.Context, tx *db.Tx, g *gridData) (owners, error) {
 }
 
 // membersNotDone lists the accounts of a branch's members who have not done a member action.
-func membersNotDone(ctx context.Context, tx *db.Tx, g *gridData, a Action, branch org.Unit) ([]int64, error) {
-	from, to := fmt.Sprintf("%d-01-01", g.c.Year), fmt.Sprintf("%d-01-01", g.c.Year+1)
+func (s *Service) membersNotDone(ctx context.Context, tx *db.Tx, g *gridData, a Action, branch org.Unit) ([]int64, error) {
+	cond, args := s.memberDoneCond(g.c, a)
 	rows, err := tx.Query(ctx, `SELECT us.id FROM members m JOIN units u ON u.id = m.unit_id JOIN users us ON us.member_id = m.id
-		WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND us.disabled = FALSE
-		AND NOT EXISTS (SELECT 1 FROM campaign_completions cc WHERE cc.action_id = ? AND cc.member_id = m.id)
-		AND NOT EXISTS (SELECT 1 FROM campaign_signals s WHERE s.kind = ? AND s.member_id = m.id AND s.at >= ? AND s.at < ?)`,
-		branch.Path, strings.TrimSuffix(branch.Path, "/")+"0", a.ID, a.Kind, from, to)
+		WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND us.disabled = FALSE AND NOT `+cond,
+		append([]any{branch.Path, strings.TrimSuffix(branch.Path, "/") + "0"}, args...)...)
 	if err != nil {
 		return nil, err
 	}

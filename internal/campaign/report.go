@@ -264,8 +264,10 @@ func (s *Service) transition(ctx context.Context, a *org.Actor, id int64, from, 
 			r.SentAt = tx.NowText()
 		} else {
 			r.AckAt, r.AckNote = tx.NowText(), note
-			if err := Record(ctx, tx, Signal{Kind: KindReportAcknowledged, UnitID: r.FromUnitID, RefID: r.ID, Note: r.Title}); err != nil {
-				return err
+			if r.CampaignID != 0 {
+				if err := Record(ctx, tx, Signal{CampaignID: r.CampaignID, Kind: KindReportAcknowledged, UnitID: r.FromUnitID, RefID: r.ID, Note: r.Title}); err != nil {
+					return err
+				}
 			}
 		}
 		return audit.Record(ctx, tx, who(a), "report."+to, "report", id, map[string]string{"status": from}, map[string]string{"status": to, "note": note})

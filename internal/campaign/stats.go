@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"chuangzheng/internal/apperr"
@@ -22,34 +21,18 @@ type Point struct {
 func (s *Service) Timeline(ctx context.Context, a *org.Actor, id int64) ([]Point, error) {
 	var stamps []string
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		c, root, err := load(ctx, tx, id)
+		_, root, err := loadHead(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if !canSee(a, root, memberUnitPath(ctx, tx, a)) {
 			return apperr.Deny()
 		}
-		kinds := map[string]bool{}
-		for _, p := range c.Phases {
-			for _, ac := range p.Actions {
-				if ac.Kind != ManualKind {
-					kinds[ac.Kind] = true
-				}
-			}
-		}
-		from, to := fmt.Sprintf("%d-01-01", c.Year), fmt.Sprintf("%d-01-01", c.Year+1)
-		lo, hi := root.Path, root.Path[:len(root.Path)-1]+"0"
+		// Records of this campaign only, and completions by hand of its actions.
 		q := `SELECT cc.completed_at FROM campaign_completions cc JOIN campaign_actions a ON a.id = cc.action_id
-			JOIN campaign_phases p ON p.id = a.phase_id WHERE p.campaign_id = ?`
-		args := []any{id}
-		if len(kinds) > 0 {
-			q += ` UNION ALL SELECT s.at FROM campaign_signals s JOIN units u ON u.id = s.unit_id
-				WHERE s.kind IN (` + db.In(len(kinds)) + `) AND s.at >= ? AND s.at < ? AND u.path >= ? AND u.path < ?`
-			for k := range kinds {
-				args = append(args, k)
-			}
-			args = append(args, from, to, lo, hi)
-		}
+			JOIN campaign_phases p ON p.id = a.phase_id WHERE p.campaign_id = ?
+			UNION ALL SELECT s.at FROM campaign_signals s WHERE s.campaign_id = ?`
+		args := []any{id, id}
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -70,14 +53,11 @@ func (s *Service) Timeline(ctx context.Context, a *org.Actor, id int64) ([]Point
 	sort.Strings(stamps)
 	weeks := map[civil.Date]int{}
 	for _, at := range stamps {
-		if len(at) < 10 {
+		t := db.ParseTime(at)
+		if t.IsZero() {
 			continue
 		}
-		d, err := civil.ParseStorage(at[:10])
-		if err != nil {
-			continue
-		}
-		weeks[monday(d)]++
+		weeks[monday(civil.FromTime(t.In(s.zone())))]++
 	}
 	var keys []civil.Date
 	for k := range weeks {

@@ -18,14 +18,16 @@ import (
 
 func who(a *org.Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
 
-// today is the campaign's calendar day now (Asia/Shanghai unless configured).
-func (s *Service) today() civil.Date {
-	loc := s.Zone
-	if loc == nil {
-		loc = time.UTC
+// zone is where the campaign's days are counted (Asia/Shanghai unless configured).
+func (s *Service) zone() *time.Location {
+	if s.Zone == nil {
+		return time.UTC
 	}
-	return civil.FromTime(s.DB.Now().In(loc))
+	return s.Zone
 }
+
+// today is the campaign's calendar day now.
+func (s *Service) today() civil.Date { return civil.FromTime(s.DB.Now().In(s.zone())) }
 
 func nullID(id int64) any {
 	if id == 0 {
@@ -213,18 +215,10 @@ func insertPhase(ctx context.Context, tx *db.Tx, campaignID int64, p *Phase) err
 
 // load reads a campaign with its phases and actions.
 func load(ctx context.Context, tx *db.Tx, id int64) (Campaign, org.Unit, error) {
-	var c Campaign
-	var file sql.NullInt64
-	err := tx.QueryRow(ctx, `SELECT c.id, c.title, c.year, c.unit_id, u.name, c.plan_text, c.plan_file_id, c.status, c.created_at
-		FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = ?`, id).
-		Scan(&c.ID, &c.Title, &c.Year, &c.UnitID, &c.UnitName, &c.PlanText, &file, &c.Status, &c.CreatedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, org.Unit{}, apperr.NotFoundf("活动", "Campaign")
-	}
+	c, _, err := loadHead(ctx, tx, id)
 	if err != nil {
 		return c, org.Unit{}, err
 	}
-	c.PlanFileID = file.Int64
 	rows, err := tx.Query(ctx, `SELECT id, seq, name, description, starts_on, due_on FROM campaign_phases WHERE campaign_id = ? ORDER BY seq, id`, id)
 	if err != nil {
 		return c, org.Unit{}, err
@@ -262,6 +256,39 @@ func load(ctx context.Context, tx *db.Tx, id int64) (Campaign, org.Unit, error) 
 	}
 	root, err := getUnit(ctx, tx, c.UnitID)
 	return c, root, err
+}
+
+// loadHead reads a campaign without its phases, and its root unit.
+func loadHead(ctx context.Context, tx *db.Tx, id int64) (Campaign, org.Unit, error) {
+	var c Campaign
+	var file sql.NullInt64
+	err := tx.QueryRow(ctx, `SELECT c.id, c.title, c.year, c.unit_id, u.name, c.plan_text, c.plan_file_id, c.status, c.created_at
+		FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = ?`, id).
+		Scan(&c.ID, &c.Title, &c.Year, &c.UnitID, &c.UnitName, &c.PlanText, &file, &c.Status, &c.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, org.Unit{}, apperr.NotFoundf("活动", "Campaign")
+	}
+	if err != nil {
+		return c, org.Unit{}, err
+	}
+	c.PlanFileID = file.Int64
+	root, err := getUnit(ctx, tx, c.UnitID)
+	return c, root, err
+}
+
+// For returns the campaign that a record made for unitID on day belongs to:
+// the active campaign over the unit for day's year (the innermost when
+// several cover it), or else the unit's latest active campaign. It returns
+// 0 when no active campaign covers the unit.
+func For(ctx context.Context, tx *db.Tx, unitID int64, day civil.Date) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT c.id FROM campaigns c JOIN units r ON r.id = c.unit_id JOIN units u ON u.id = ?
+		WHERE c.status = 'active' AND substr(u.path, 1, length(r.path)) = r.path
+		ORDER BY CASE WHEN c.year = ? THEN 0 ELSE 1 END, length(r.path) DESC, c.year DESC, c.id DESC LIMIT 1`, unitID, day.Y).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
 }
 
 // Get returns a campaign the actor may see.

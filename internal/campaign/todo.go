@@ -58,7 +58,7 @@ func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) 
 				}
 				for i, cell := range r.Cells {
 					for _, it := range cell.Items {
-						if it.Status == StatusDone || it.Status == StatusUpcoming || it.Due.After(limit) {
+						if it.Status.Complete() || it.Status == StatusUpcoming || it.Due.After(limit) {
 							continue
 						}
 						if it.Action.Owner == OwnerLeader && !liaisonFor(a, g, r.Unit) && !canManage(a, g.root) {
@@ -145,7 +145,6 @@ func (s *Service) memberDue(ctx context.Context, tx *db.Tx, a *org.Actor, g *gri
 	if !ok {
 		return nil, nil // not in this campaign's subtree
 	}
-	from, to := fmt.Sprintf("%d-01-01", g.c.Year), fmt.Sprintf("%d-01-01", g.c.Year+1)
 	for _, p := range g.c.Phases {
 		for _, ac := range p.Actions {
 			if ac.Owner != OwnerMember {
@@ -156,11 +155,9 @@ func (s *Service) memberDue(ctx context.Context, tx *db.Tx, a *org.Actor, g *gri
 			if st == StatusUpcoming || due.After(limit) {
 				continue
 			}
+			cond, args := s.memberDoneCond(g.c, ac)
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (
-					SELECT member_id FROM campaign_signals WHERE kind = ? AND member_id = ? AND at >= ? AND at < ?
-					UNION SELECT member_id FROM campaign_completions WHERE action_id = ? AND member_id = ?) x`,
-				ac.Kind, a.MemberID, from, to, ac.ID, a.MemberID).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m WHERE m.id = ? AND `+cond, append([]any{a.MemberID}, args...)...).Scan(&n); err != nil {
 				return nil, err
 			}
 			if n > 0 {

@@ -178,7 +178,7 @@ func hasKey(items []Item, key int) bool {
 // recordOnce records a signal unless one of its kind and ref exists.
 func recordOnce(ctx context.Context, tx *db.Tx, s campaign.Signal) error {
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE kind = ? AND ref_id = ?`, s.Kind, s.RefID).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE campaign_id = ? AND kind = ? AND ref_id = ?`, s.CampaignID, s.Kind, s.RefID).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -261,7 +261,7 @@ func (s *Service) SavePlan(ctx context.Context, a *org.Actor, id int64, ms []Mil
 			return err
 		}
 		if sc.c.Kind == BranchKind {
-			return recordOnce(ctx, tx, campaign.Signal{Kind: campaign.KindCommitmentPlan, UnitID: sc.branch.ID, RefID: id, Note: note(sc.c) + "践诺计划"})
+			return recordOnce(ctx, tx, campaign.Signal{CampaignID: sc.c.CampaignID, Kind: campaign.KindCommitmentPlan, UnitID: sc.branch.ID, RefID: id, Note: note(sc.c) + "践诺计划"})
 		}
 		return nil
 	})
@@ -467,7 +467,7 @@ func (s *Service) SelfCheck(ctx context.Context, a *org.Actor, id int64, checks 
 				return nil
 			}
 		}
-		sig := campaign.Signal{Kind: campaign.KindSelfCheck, UnitID: sc.branch.ID, RefID: id, Note: note(sc.c) + "自查"}
+		sig := campaign.Signal{CampaignID: sc.c.CampaignID, Kind: campaign.KindSelfCheck, UnitID: sc.branch.ID, RefID: id, Note: note(sc.c) + "自查"}
 		if sc.c.Kind == MemberKind {
 			sig.UnitID, sig.MemberID = sc.c.UnitID, sc.c.MemberID
 		}

@@ -480,7 +480,7 @@ func decideTx(ctx context.Context, tx *db.Tx, a *org.Actor, id int64, version in
 		if err := campaign.Withdraw(ctx, tx, campaign.KindCommitmentApproved, id); err != nil {
 			return out, err
 		}
-		if err := campaign.Record(ctx, tx, campaign.Signal{Kind: campaign.KindCommitmentApproved, UnitID: out.UnitID, MemberID: out.MemberID, RefID: id, Note: note(out)}); err != nil {
+		if err := campaign.Record(ctx, tx, campaign.Signal{CampaignID: out.CampaignID, Kind: campaign.KindCommitmentApproved, UnitID: out.UnitID, MemberID: out.MemberID, RefID: id, Note: note(out)}); err != nil {
 			return out, err
 		}
 		return out, branchReviewed(ctx, tx, sc)
@@ -506,22 +506,36 @@ func branchReviewed(ctx context.Context, tx *db.Tx, sc *scope) error {
 	if n > 0 {
 		return nil
 	}
-	from, to := fmt.Sprintf("%d-01-01", sc.camp.Year), fmt.Sprintf("%d-01-01", sc.camp.Year+1)
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE kind = ? AND ref_id = ? AND member_id IS NULL AND at >= ? AND at < ?`,
-		campaign.KindCommitmentApproved, -sc.branch.ID, from, to).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE campaign_id = ? AND kind = ? AND ref_id = ? AND member_id IS NULL`,
+		sc.camp.ID, campaign.KindCommitmentApproved, -sc.branch.ID).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	return campaign.Record(ctx, tx, campaign.Signal{Kind: campaign.KindCommitmentApproved, UnitID: sc.branch.ID, RefID: -sc.branch.ID, Note: "党员承诺已全部审核"})
+	return campaign.Record(ctx, tx, campaign.Signal{CampaignID: sc.camp.ID, Kind: campaign.KindCommitmentApproved, UnitID: sc.branch.ID, RefID: -sc.branch.ID, Note: "党员承诺已全部审核"})
 }
 
 func signalSubmitted(ctx context.Context, tx *db.Tx, c Commitment) error {
 	if err := campaign.Withdraw(ctx, tx, campaign.KindCommitmentSubmitted, c.ID); err != nil {
 		return err
 	}
-	return campaign.Record(ctx, tx, campaign.Signal{Kind: campaign.KindCommitmentSubmitted, UnitID: c.UnitID, MemberID: c.MemberID, RefID: c.ID, Note: note(c)})
+	if c.Kind == MemberKind {
+		// A member's commitment waits for review again: the branch's "all
+		// reviewed" record no longer holds (it is made again when it does).
+		u, err := getUnit(ctx, tx, c.UnitID)
+		if err != nil {
+			return err
+		}
+		b, err := branchOf(ctx, tx, u)
+		if err != nil {
+			return err
+		}
+		if err := campaign.WithdrawIn(ctx, tx, c.CampaignID, campaign.KindCommitmentApproved, -b.ID); err != nil {
+			return err
+		}
+	}
+	return campaign.Record(ctx, tx, campaign.Signal{CampaignID: c.CampaignID, Kind: campaign.KindCommitmentSubmitted, UnitID: c.UnitID, MemberID: c.MemberID, RefID: c.ID, Note: note(c)})
 }
 
 // BulkResult says, per id, what a bulk approval did or why it could not.
@@ -626,7 +640,7 @@ func (s *Service) Publish(ctx context.Context, a *org.Actor, id int64) (Commitme
 		if err := campaign.Withdraw(ctx, tx, campaign.KindCommitmentPublished, id); err != nil {
 			return err
 		}
-		return campaign.Record(ctx, tx, campaign.Signal{Kind: campaign.KindCommitmentPublished, UnitID: out.UnitID, MemberID: out.MemberID, RefID: id, Note: note(out)})
+		return campaign.Record(ctx, tx, campaign.Signal{CampaignID: out.CampaignID, Kind: campaign.KindCommitmentPublished, UnitID: out.UnitID, MemberID: out.MemberID, RefID: id, Note: note(out)})
 	})
 	return out, apperr.Wrap(err, "publish commitment")
 }

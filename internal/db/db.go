@@ -174,6 +174,15 @@ type Tx struct {
 	ReadOnly bool // opened by View
 }
 
+// WithClock returns the same database (the same pools) whose transactions
+// run at the instants now gives: for loaders that replay a past calendar
+// (the demo's year) without touching the clock of everyone else.
+func (d *DB) WithClock(now func() time.Time) *DB {
+	c := *d
+	c.Now = now
+	return &c
+}
+
 // Update runs fn in a read-write transaction, committing if fn returns nil.
 func (d *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.run(ctx, d.W, false, fn)
@@ -202,6 +211,11 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *T
 	}()
 	if err = fn(tx); err != nil {
 		return err
+	}
+	if hook := beforeCommit(ctx); hook != nil && !readOnly {
+		if err = hook(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if err = stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -89,6 +89,9 @@ func LoadCampaign(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 		}
 		for pi, p := range c.Phases {
 			for _, ac := range p.Actions {
+				if cs.Automatic(ac.Kind) {
+					continue // the demo's meetings, duties, commitments and reports complete it
+				}
 				due := ac.Due(p)
 				switch ac.Owner {
 				case campaign.OwnerOffice:
@@ -219,7 +222,12 @@ func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 		[]string{"各党支部于6月10日前完成公开承诺", "机关党委于5月底前将实施方案和动员情况报市委"}); err != nil {
 		return fmt.Errorf("mobilisation meeting: %w", err)
 	}
-	lead, err := meet(rootID, meeting.Leadership, "创先争优活动领导小组第一次会议", date(6, 25), "15:00", "局党组会议室",
+	if _, err := meet(rootID, meeting.Leadership, "创先争优活动领导小组第一次会议", date(5, 26), "15:00", "局党组会议室",
+		"研究实施方案的分工，确定领导小组成员联系点。",
+		"会议明确了领导小组成员的联系点和工作分工，要求5月底前向市委报告。", []string{"领导小组成员按分工联系支部"}); err != nil {
+		return fmt.Errorf("leadership meeting: %w", err)
+	}
+	lead, err := meet(rootID, meeting.Leadership, "创先争优活动领导小组第二次会议", date(6, 25), "15:00", "局党组会议室",
 		"通报公开承诺情况，研究督查指导安排。",
 		"各支部公开承诺基本完成；市果木园党支部党员承诺进度较慢，需加强督促。",
 		[]string{"6月下旬由联系领导分片督查", "督查结果在机关公开栏通报"})
@@ -241,6 +249,17 @@ func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 	tree, err := orgs.Tree(ctx, office)
 	if err != nil {
 		return err
+	}
+	// Each branch's members' meeting in the first days of June: duties
+	// discussed (明确职责) and public commitments set in motion.
+	for i, b := range tree.Subtree(rootID) {
+		if b.Type != org.Branch || b.Name == LateBranch { // the late branch has not met
+			continue
+		}
+		if _, err := meet(b.ID, meeting.Assembly, b.Name+"党员大会（明确职责、部署公开承诺）", date(6, 3+i%2), "15:00", b.Name+"会议室",
+			"一、讨论无职党员、离退休党员申报的职责；二、部署党员公开承诺。", "党员逐一讨论了申报的职责，支部书记部署了公开承诺工作。", nil); err != nil {
+			return fmt.Errorf("members' meeting %s: %w", b.Name, err)
+		}
 	}
 	for _, b := range tree.Subtree(rootID) {
 		if b.Type != org.Branch || b.Name == LateBranch {
@@ -268,7 +287,9 @@ func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 		if err != nil {
 			return err
 		}
-		if _, err := cs.Acknowledge(ctx, city, rep.ID, "收悉。请按方案抓好落实。"); err != nil {
+		acked := *cs
+		acked.DB = newCalendar(d, cs.Zone).on(date(5, 29), 16, 20)
+		if _, err := acked.Acknowledge(ctx, city, rep.ID, "收悉。请按方案抓好落实。"); err != nil {
 			return err
 		}
 	}

@@ -45,7 +45,7 @@ func LoadCommitments(ctx context.Context, d *db.DB, orgs *org.Service, cs *campa
 		return err
 	}
 	l := &loader{ctx: ctx, d: d, orgs: orgs, cms: cms, year: year, campaign: campaignID, actors: map[string]*org.Actor{},
-		rng: rand.New(rand.NewPCG(uint64(year), 11))}
+		rng: rand.New(rand.NewPCG(uint64(year), 11)), cal: newCalendar(d, cs.Zone)}
 	office, err := l.actor("office")
 	if err != nil {
 		return err
@@ -88,6 +88,17 @@ type loader struct {
 	campaign int64
 	actors   map[string]*org.Actor
 	rng      *rand.Rand
+	cal      calendar
+}
+
+// cmsOn is the commitment service as on day of June (the 进行公开承诺 phase,
+// 6-01 to 6-20) at a working hour; days past 30 fall in July.
+func (l *loader) cmsOn(day int) *commitment.Service {
+	d := civil.Date{Y: l.year, M: 6, D: day}
+	if day > 30 {
+		d = civil.Date{Y: l.year, M: 7, D: day - 30}
+	}
+	return &commitment.Service{DB: l.cal.on(d, 8+l.rng.IntN(9), l.rng.IntN(60))}
 }
 
 func (l *loader) actor(username string) (*org.Actor, error) {
@@ -187,14 +198,16 @@ func (l *loader) branch(u org.Unit, secretary, kind string, i int) error {
 	}
 	in := commitment.Input{CampaignID: l.campaign, Kind: commitment.BranchKind, UnitID: u.ID,
 		Phone: fmt.Sprintf("0731-2851%04d", 2100+i*7), Items: l.branchItems(kind), Submit: true}
-	c, err := l.cms.Create(l.ctx, sec, in)
+	// Written and submitted in the first week of June, approved by the
+	// office and published before the 6-10 deadline.
+	c, err := l.cmsOn(2+l.rng.IntN(5)).Create(l.ctx, sec, in)
 	if err != nil {
 		return err
 	}
-	if _, err := l.cms.Approve(l.ctx, office, c.ID, c.Version); err != nil {
+	if _, err := l.cmsOn(8).Approve(l.ctx, office, c.ID, c.Version); err != nil {
 		return err
 	}
-	_, err = l.cms.Publish(l.ctx, sec, c.ID)
+	_, err = l.cmsOn(9).Publish(l.ctx, sec, c.ID)
 	return err
 }
 
@@ -233,7 +246,7 @@ func (l *loader) plan(branch string, j, n int) outcome {
 	switch {
 	case branch == "市水科所支部" && j == 3:
 		return revised
-	case j == n-1 && branch == "市渔场":
+	case j == n-2 && branch == "市渔场":
 		return draft
 	case j == n-2 && branch == "市动物卫生监督所":
 		return submitted
@@ -266,6 +279,12 @@ func (l *loader) member(m demoMember, b struct {
 	if err != nil {
 		return err
 	}
+	reviewer := sec
+	if m.username == b.Secretary { // the secretary's own commitment is reviewed one level up
+		if reviewer, err = l.actor("office"); err != nil {
+			return err
+		}
+	}
 	author := sec // an oral commitment is recorded by the branch
 	if !m.oral {
 		if author, err = l.actor(m.username); err != nil {
@@ -278,29 +297,37 @@ func (l *loader) member(m demoMember, b struct {
 		in.MeetingID = meetingID
 		in.Title = fmt.Sprintf("%s%d年创先争优口头承诺（支部代录）", m.name, l.year)
 	}
-	c, err := l.cms.Create(l.ctx, author, in)
+	// The calendar of 进行公开承诺: members write by 6-10, the branch reviews
+	// by 6-15 and publishes by 6-20; the late branch runs two weeks behind.
+	lag := 0
+	if b.Name == LateBranch {
+		lag = 12
+	}
+	day := 2 + l.rng.IntN(8) + lag
+	c, err := l.cmsOn(day).Create(l.ctx, author, in)
 	if err != nil || o == draft || o == submitted {
 		return err
 	}
 	if o == returned || o == revised {
 		reason := l.pick(returnReasons)
-		if c, err = l.cms.Return(l.ctx, sec, c.ID, c.Version, reason); err != nil || o == returned {
+		if c, err = l.cmsOn(day+1).Return(l.ctx, reviewer, c.ID, c.Version, reason); err != nil || o == returned {
 			return err
 		}
 		in.Items = revise(in.Items, l.year)
 		in.Version = c.Version
-		_, err = l.cms.Save(l.ctx, author, c.ID, in)
+		_, err = l.cmsOn(day+3).Save(l.ctx, author, c.ID, in)
 		return err
 	}
-	if c, err = l.cms.Approve(l.ctx, sec, c.ID, c.Version); err != nil || o == approved {
+	reviewed := max(day+1, 11+l.rng.IntN(4)+lag)
+	if c, err = l.cmsOn(reviewed).Approve(l.ctx, reviewer, c.ID, c.Version); err != nil || o == approved {
 		return err
 	}
-	if _, err = l.cms.Publish(l.ctx, sec, c.ID); err != nil {
+	if _, err = l.cmsOn(max(reviewed, 16+l.rng.IntN(4)+lag)).Publish(l.ctx, reviewer, c.ID); err != nil {
 		return err
 	}
 	if m.oral && l.rng.IntN(2) == 0 {
 		if me, err := l.actor(m.username); err == nil {
-			if _, err := l.cms.Confirm(l.ctx, me, c.ID); err != nil {
+			if _, err := l.cmsOn(25+l.rng.IntN(5)).Confirm(l.ctx, me, c.ID); err != nil {
 				return err
 			}
 		}

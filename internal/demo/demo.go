@@ -181,13 +181,7 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 		if err := org.GrantRoleTx(ctx, tx, a, cityID, org.RoleLeader, city.ID); err != nil {
 			return err
 		}
-		officeID, err := mkUser("office", "机关党委", 0)
-		if err != nil {
-			return err
-		}
-		if err := org.GrantRoleTx(ctx, tx, a, officeID, org.RoleOffice, root.ID); err != nil {
-			return err
-		}
+
 		seq := 10
 		nextID := func(birth civil.Date, gender string) string {
 			seq += 2
@@ -252,28 +246,66 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 			}{b.Name, b.Members, b.Kind})
 		}
 		secretaryOf := map[string]string{}
+		secretaryAccount := map[string]string{"第一党小组": "jgzb"}
+		for _, b := range Branches[1:] {
+			secretaryAccount[b.Name] = b.Secretary
+		}
 		for _, p := range plan {
 			for i := 0; i < p.n; i++ {
 				m := fakeMember(rng, p.kind, i)
 				m.UnitID = byName[p.unit].ID
+				last := i == p.n-1 // the branch's secretary is its last-listed member
+				if last && (p.kind != "office" || p.unit == "第一党小组") && m.BirthDate.Y < 1952 {
+					m.BirthDate.Y = 1952 + rng.IntN(6) // the retirees' secretary: a plausible, younger retiree
+					m.JoinedDate.Y, m.ConfirmedDate.Y = m.BirthDate.Y+24, m.BirthDate.Y+25
+				}
 				m.IDNumber = nextID(m.BirthDate, m.Gender)
 				m.Phone = fmt.Sprintf("13%d0733%04d", 5+rng.IntN(5), rng.IntN(10000))
-				if i == 0 && p.kind != "office" {
+				username := ""
+				if last && p.kind != "office" {
 					m.Post = secretaryPost(p.kind)
 					secretaryOf[p.unit] = m.Name
 				}
-				if p.unit == "第一党小组" && i == 0 {
+				if p.unit == "第一党小组" && last {
 					m.Post = "机关党委专职副书记"
 					secretaryOf["机关支部"] = m.Name
 				}
-				if _, err := addMember(m, ""); err != nil {
+				if last && (p.kind != "office" || p.unit == "第一党小组") {
+					// The secretary is a member of the branch, in post, and
+					// their account (jgzb, scyc…) is their own: their own
+					// commitment goes to the level above like anyone's.
+					m.NoPost, m.Oral, m.Remarks = p.kind == "retired", false, ""
+					if m.Education == "初中" {
+						m.Education = "大专"
+					}
+					username = secretaryAccount[p.unit]
+				}
+				if p.unit == "第一党小组" && i == p.n-2 {
+					m.Post = "机关党委干事（创先争优活动办公室）"
+					username = "office" // the campaign office's clerk
+				}
+				if _, err := addMember(m, username); err != nil {
 					return err
 				}
 			}
 		}
+		// The campaign office's account is its clerk's, a member of 机关支部.
+		var officeID int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET display_name = '机关党委（创争办）' WHERE id = ?`, officeID); err != nil {
+			return err
+		}
+		if err := org.GrantRoleTx(ctx, tx, a, officeID, org.RoleOffice, root.ID); err != nil {
+			return err
+		}
 		for _, b := range Branches {
-			uid, err := mkUser(b.Secretary, b.Name+"书记 "+secretaryOf[b.Name], 0)
-			if err != nil {
+			var uid int64
+			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = ?`, b.Secretary).Scan(&uid); err != nil {
+				return fmt.Errorf("secretary account %s: %w", b.Secretary, err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, b.Name+"书记 "+secretaryOf[b.Name], uid); err != nil {
 				return err
 			}
 			if err := org.GrantRoleTx(ctx, tx, a, uid, org.RoleSecretary, byName[b.Name].ID); err != nil {
@@ -331,8 +363,8 @@ func fakeMember(rng *rand.Rand, kind string, i int) org.Member {
 		m.Retired = true
 		m.NoPost = true
 		m.Post = "退休"
-		if year < 1945 || rng.IntN(3) == 0 {
-			m.Oral = true // 年老体弱：可只作口头承诺
+		if year < 1942 && rng.IntN(2) == 0 {
+			m.Oral = true // 年老体弱：可只作口头承诺（少数高龄党员）
 			m.Remarks = "年老体弱，可口头承诺"
 		}
 		if year < 1940 {
@@ -342,7 +374,7 @@ func fakeMember(rng *rand.Rand, kind string, i int) org.Member {
 		list := posts[kind]
 		m.Post = list[rng.IntN(len(list))]
 		if (kind == "farm" || kind == "orchard") && rng.IntN(3) == 0 {
-			m.NoPost = true
+			m.NoPost, m.Post = true, "" // 无职党员 hold no post
 		}
 	}
 	m.BirthDate = civil.Date{Y: year, M: 1 + rng.IntN(12), D: 1 + rng.IntN(28)}

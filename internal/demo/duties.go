@@ -86,10 +86,11 @@ func LoadDuties(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.S
 		if err != nil {
 			return err
 		}
-		// Declarations come ten days before the meeting (or, without one, lately).
+		// Declarations come two days before the members' meeting of early
+		// June that discusses them (or, without one, lately).
 		declared := now.Add(-time.Duration(12+i) * 24 * time.Hour)
 		if meetingID != 0 {
-			declared = held.Add(-10 * 24 * time.Hour)
+			declared = held.Add(-2*24*time.Hour - time.Duration(5-i)*time.Hour)
 		}
 		step := func(k int) time.Time { return declared.Add(time.Duration(k) * 17 * time.Minute) }
 		var own duty.Duty
@@ -189,7 +190,7 @@ func (l *loader) heldMeetingAt(unitID int64) (int64, time.Time, error) {
 	var id int64
 	var starts string
 	err := l.d.View(l.ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(l.ctx, `SELECT id, starts_at FROM meetings WHERE unit_id = ? AND status = 'held' ORDER BY starts_at DESC, id DESC LIMIT 1`, unitID).Scan(&id, &starts)
+		return tx.QueryRow(l.ctx, `SELECT id, starts_at FROM meetings WHERE unit_id = ? AND status = 'held' ORDER BY starts_at, id LIMIT 1`, unitID).Scan(&id, &starts)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil

@@ -67,7 +67,11 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 		return err
 	}
 	l := &loader{ctx: ctx, d: d, orgs: orgs, cms: cms, year: year, campaign: campaignID, actors: map[string]*org.Actor{},
-		rng: rand.New(rand.NewPCG(uint64(year), 17))}
+		rng: rand.New(rand.NewPCG(uint64(year), 17)), cal: newCalendar(d, cs.Zone)}
+	// on is the commitment service on a day of the demo year.
+	on := func(m, day int) *commitment.Service {
+		return &commitment.Service{DB: l.cal.on(civil.Date{Y: year, M: m, D: day}, 9+l.rng.IntN(8), l.rng.IntN(60))}
+	}
 	office, err := l.actor("office")
 	if err != nil {
 		return err
@@ -101,6 +105,9 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 					return err
 				}
 			}
+			if k.username == secretaries[branch.Name] {
+				reviewer = office // the secretary's own: checked one level up
+			}
 			memberSeq[branch.Name]++
 		}
 		seq := memberSeq[branch.Name]
@@ -116,7 +123,17 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 		if err != nil {
 			return fmt.Errorf("keeping of commitment %d: %w", k.id, err)
 		}
-		if _, err := cms.SavePlan(ctx, owner, k.id, l.milestones(kp.Items, today)); err != nil {
+		// Plans by 6-20 (the late branch in July), progress over the
+		// summer, checks in October, self-checks in 11-01…11-10.
+		planned := on(6, 17+l.rng.IntN(4))
+		planDay := civil.Date{Y: year, M: 6, D: 20}
+		if branch.Name == LateBranch {
+			planned, planDay = on(7, 1+l.rng.IntN(5)), civil.Date{Y: year, M: 7, D: 5}
+		}
+		if today.Before(planDay) {
+			planDay = today
+		}
+		if _, err := planned.SavePlan(ctx, owner, k.id, l.milestones(kp.Items, planDay)); err != nil {
 			return fmt.Errorf("plan of commitment %d: %w", k.id, err)
 		}
 		entries := 1 + l.rng.IntN(3)
@@ -130,7 +147,7 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 				photos[branch.Name] = true
 				files = []commitment.Upload{{Name: "现场照片.png", Data: demoPhoto(k.id)}}
 			}
-			if _, err := cms.AddProgress(ctx, owner, k.id, text, files); err != nil {
+			if _, err := on(8+e, 5+l.rng.IntN(20)).AddProgress(ctx, owner, k.id, text, files); err != nil {
 				return fmt.Errorf("progress of commitment %d: %w", k.id, err)
 			}
 		}
@@ -146,7 +163,7 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 				rating = commitment.Ratings[2]
 			}
 			c := commitment.Check{Comment: l.checkComment(rating), Rating: rating, FollowUp: civil.Date{Y: year, M: 12, D: 10}}
-			if _, err := cms.AddCheck(ctx, reviewer, k.id, c); err != nil {
+			if _, err := on(10, 26+l.rng.IntN(4)).AddCheck(ctx, reviewer, k.id, c); err != nil {
 				return fmt.Errorf("check of commitment %d: %w", k.id, err)
 			}
 		}
@@ -165,7 +182,11 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 		for _, it := range kp.Items {
 			checks = append(checks, l.selfCheck(it))
 		}
-		if _, err := cms.SelfCheck(ctx, owner, k.id, checks); err != nil {
+		checked := on(11, 2+l.rng.IntN(8))
+		if branch.Name == LateBranch {
+			checked = on(11, 14+l.rng.IntN(5))
+		}
+		if _, err := checked.SelfCheck(ctx, owner, k.id, checks); err != nil {
 			return fmt.Errorf("self-check of commitment %d: %w", k.id, err)
 		}
 		if !verdictTime {
@@ -180,7 +201,7 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 			}
 			vs = append(vs, v)
 		}
-		if _, err := cms.Assess(ctx, reviewer, k.id, vs); err != nil {
+		if _, err := on(12, 26).Assess(ctx, reviewer, k.id, vs); err != nil {
 			return fmt.Errorf("verdicts of commitment %d: %w", k.id, err)
 		}
 	}

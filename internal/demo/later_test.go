@@ -28,7 +28,7 @@ func TestDemoDutiesAndKeeping(t *testing.T) {
 		d.Now = func() time.Time { return now }
 		orgs := &org.Service{DB: d}
 		ms := &meeting.Service{DB: d}
-		cs := &campaign.Service{DB: d, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), Sources: []campaign.TodoSource{ms}}
+		cs := &campaign.Service{DB: d, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...), Sources: []campaign.TodoSource{ms}}
 		cms := &commitment.Service{DB: d}
 		ns := &notice.Service{DB: d}
 		ds := &duty.Service{DB: d, Notice: ns}
@@ -185,7 +185,51 @@ func TestDemoDutiesAndKeeping(t *testing.T) {
 		if n, probs, err := audit.Verify(ctx, d); err != nil || len(probs) > 0 {
 			t.Errorf("audit: n=%d %v %v", n, probs, err)
 		}
+		checkDemoGrid(t, cs)
 	})
+}
+
+// checkDemoGrid: the demo's grid rests on records of its campaign, dated in
+// the seed plan's calendar: the actions that features complete are done by
+// records (never ticked by hand), mostly on time, and the late branch's
+// member commitments are not shown as done.
+func checkDemoGrid(t *testing.T, cs *campaign.Service) {
+	t.Helper()
+	ctx := context.Background()
+	list, err := cs.List(ctx, org.System())
+	if err != nil || len(list) != 1 {
+		t.Fatalf("campaigns: %v", err)
+	}
+	g, err := cs.Grid(ctx, org.System(), list[0].ID, campaign.GridFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onTime, late := 0, 0
+	for _, r := range g.Rows {
+		for _, cell := range r.Cells {
+			for _, it := range cell.Items {
+				if it.Automatic && (it.Manual > 0 || it.Source == campaign.SourceManual) {
+					t.Errorf("%s %s: ticked by hand though records complete it (%s)", r.Unit.Name, it.Action.Title, it.Basis("zh"))
+				}
+				switch it.Status {
+				case campaign.StatusDone:
+					onTime++
+				case campaign.StatusDoneLate:
+					late++
+				}
+				if r.Unit.Name == demo.LateBranch && it.Action.Title == "党员作出承诺" && (it.Status.Complete() || it.Done == 0) {
+					t.Errorf("late branch's member commitments: %d/%d %s", it.Done, it.Total, it.Status)
+				}
+				if r.Unit.Name == "市渔场" && it.Action.Kind == campaign.KindCommitmentSubmitted && it.Action.Owner == campaign.OwnerBranch && it.Status != campaign.StatusDone {
+					t.Errorf("市渔场's branch commitment, written in early June: %s (%s)", it.Status, it.Basis("zh"))
+				}
+			}
+		}
+	}
+	t.Logf("items done on time %d, done late %d, overdue %d", onTime, late, len(g.Overdue))
+	if late > onTime/3 {
+		t.Errorf("the demo's calendar: %d items done late against %d on time", late, onTime)
+	}
 }
 
 func actorNamed(t *testing.T, d *db.DB, orgs *org.Service, username string) *org.Actor {

@@ -14,6 +14,7 @@ package duty
 import (
 	"time"
 
+	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/notice"
 )
 
@@ -148,4 +149,11 @@ type Branch struct {
 	Rows          []Row  `json:"rows"` // the branch first, then its members
 	DoneCount     int    `json:"done"`
 	CanManage     bool   `json:"can_manage"`
+}
+
+// Kinds are the record kinds duty clarification registers with the
+// campaign: a branch whose own duties and every member's are confirmed (or
+// through their notice) completes 明确职责.
+func Kinds() []campaign.Kind {
+	return []campaign.Kind{{Code: campaign.KindDutiesConfirmed, Label: "明确职责（支部及每名党员的职责均已确认或公示）", LabelEn: "Duties clarified for the branch and every member"}}
 }

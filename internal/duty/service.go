@@ -596,7 +596,7 @@ func settle(ctx context.Context, tx *db.Tx, last Duty) error {
 			return nil
 		}
 	}
-	return campaign.Record(ctx, tx, campaign.Signal{Kind: campaign.KindDutiesConfirmed, UnitID: branch.ID, RefID: last.ID,
+	return campaign.Record(ctx, tx, campaign.Signal{CampaignID: last.CampaignID, Kind: campaign.KindDutiesConfirmed, UnitID: branch.ID, RefID: last.ID,
 		Note: fmt.Sprintf("%s及%d名党员的职责均已明确", branch.Name, len(members))})
 }
 

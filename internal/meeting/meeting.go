@@ -178,6 +178,7 @@ type Meeting struct {
 	ID           int64     `json:"id"`
 	UnitID       int64     `json:"unit_id"`
 	UnitName     string    `json:"unit"`
+	CampaignID   int64     `json:"campaign_id,omitempty"` // the campaign it counts for (0: none covers the unit)
 	Type         Type      `json:"type"`
 	Title        string    `json:"title"`
 	StartsAt     time.Time `json:"starts_at"` // in the service's zone (Asia/Shanghai)

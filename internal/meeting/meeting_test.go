@@ -141,11 +141,18 @@ func TestLifecycle(t *testing.T) {
 			t.Fatalf("bad type and time: %v", err)
 		}
 
-		// An old meeting may be recorded: the 动员会 of May 2010.
+		// An old meeting may be recorded: the 动员会 of May 2010, for the 2010 campaign.
+		c2010, err := (&campaign.Service{DB: d}).Create(ctx, office, campaign.CreateInput{Year: 2010, UnitID: root})
+		if err != nil {
+			t.Fatal(err)
+		}
 		m, err := f.m.Create(ctx, office, meeting.Input{UnitID: root, Type: meeting.Mobilisation, Title: "创先争优活动动员大会",
 			Date: "2010.05.28", Time: "9:30", Place: "局三楼会议室", Agenda: "一、传达市委文件\n二、部署实施方案"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if m.CampaignID != c2010.ID {
+			t.Errorf("the meeting belongs to campaign %d, want %d", m.CampaignID, c2010.ID)
 		}
 		if m.Status != meeting.Planned || m.Date() != "2010-05-28" || m.Clock() != "09:30" || !m.CanManage || m.Token == "" {
 			t.Fatalf("created: %+v", m)

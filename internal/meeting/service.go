@@ -146,9 +146,13 @@ func (s *Service) Create(ctx context.Context, a *org.Actor, in Input) (Meeting, 
 			by = a.UserID
 		}
 		var err error
-		id, err = tx.Insert(ctx, `INSERT INTO meetings (unit_id, type, title, starts_at, place, agenda, status, signin_token, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			unit.ID, string(in.Type), in.Title, db.FormatTime(starts), in.Place, in.Agenda, string(Planned), newToken(), by, now, now)
+		campaignID, err := campaign.For(ctx, tx, unit.ID, civil.FromTime(starts.In(s.loc())))
+		if err != nil {
+			return err
+		}
+		id, err = tx.Insert(ctx, `INSERT INTO meetings (unit_id, campaign_id, type, title, starts_at, place, agenda, status, signin_token, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			unit.ID, nullID(campaignID), string(in.Type), in.Title, db.FormatTime(starts), in.Place, in.Agenda, string(Planned), newToken(), by, now, now)
 		if err != nil {
 			return err
 		}
@@ -223,7 +227,7 @@ func (s *Service) Update(ctx context.Context, a *org.Actor, id int64, in Input) 
 			if err := campaign.Withdraw(ctx, tx, r.Type.Kind(), id); err != nil {
 				return err
 			}
-			if err := campaign.Record(ctx, tx, campaign.Signal{Kind: in.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: in.Title, At: starts}); err != nil {
+			if err := record(ctx, tx, r.CampaignID, campaign.Signal{Kind: in.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: in.Title, At: starts}); err != nil {
 				return err
 			}
 		}
@@ -297,7 +301,7 @@ func (s *Service) MarkHeld(ctx context.Context, a *org.Actor, id int64, in HeldI
 				string(Absent), now, id, string(Expected)); err != nil {
 				return err
 			}
-			if err := campaign.Record(ctx, tx, campaign.Signal{Kind: r.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: r.Title, At: r.StartsAt}); err != nil {
+			if err := record(ctx, tx, r.CampaignID, campaign.Signal{Kind: r.Type.Kind(), UnitID: r.UnitID, RefID: id, Note: r.Title, At: r.StartsAt}); err != nil {
 				return err
 			}
 		}
@@ -380,4 +384,14 @@ func (s *Service) RotateToken(ctx context.Context, a *org.Actor, id int64) error
 		return audit.Record(ctx, tx, who(a), "meeting.token", "meeting", id, nil, nil)
 	})
 	return apperr.Wrap(err, "rotate token")
+}
+
+// record registers a held meeting with the campaign it counts for; a
+// meeting outside every campaign completes nothing.
+func record(ctx context.Context, tx *db.Tx, campaignID int64, sig campaign.Signal) error {
+	if campaignID == 0 {
+		return nil
+	}
+	sig.CampaignID = campaignID
+	return campaign.Record(ctx, tx, sig)
 }

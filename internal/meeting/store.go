@@ -71,13 +71,13 @@ type row struct {
 }
 
 const meetingCols = `m.id, m.unit_id, u.name, u.type, u.path, COALESCE(u.closed_at, ''), m.type, m.title, m.starts_at, m.place, m.agenda,
-	m.status, m.minutes, m.held_at, m.cancel_reason, m.version, m.created_at, m.updated_at, m.signin_token`
+	m.status, m.minutes, m.held_at, m.cancel_reason, m.version, m.created_at, m.updated_at, m.signin_token, COALESCE(m.campaign_id, 0)`
 
 func (s *Service) scan(sc interface{ Scan(...any) error }) (row, error) {
 	var r row
 	var starts string
 	err := sc.Scan(&r.ID, &r.UnitID, &r.UnitName, &r.unit.Type, &r.unit.Path, &r.unit.ClosedAt, &r.Type, &r.Title, &starts, &r.Place, &r.Agenda,
-		&r.Status, &r.Minutes, &r.HeldAt, &r.CancelReason, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.token)
+		&r.Status, &r.Minutes, &r.HeldAt, &r.CancelReason, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.token, &r.CampaignID)
 	r.unit.ID, r.unit.Name = r.UnitID, r.UnitName
 	r.StartsAt = db.ParseTime(starts).In(s.loc())
 	return r, err

@@ -464,3 +464,37 @@ func (s *Service) UpdateMember(ctx context.Context, a *Actor, m Member) (Member,
 	})
 	return m, apperr.Wrap(err, "update member")
 }
+
+// MemberByRef finds a member by record id or 公民身份号码, for the command
+// line (linking an account to the member it is). It refuses a member who
+// already has an account.
+func (s *Service) MemberByRef(ctx context.Context, ref string) (Member, error) {
+	var m Member
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		ref = strings.ToUpper(strings.TrimSpace(ref))
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT id FROM members WHERE id_number = ?`, ref).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			n, perr := strconv.ParseInt(ref, 10, 64)
+			if perr != nil || len(ref) > 12 {
+				return apperr.Newf(apperr.NotFound, "没有党员 %s（请给出党员编号或公民身份号码）", "No member %s (give a member id or ID number)", ref)
+			}
+			id = n
+		} else if err != nil {
+			return err
+		}
+		if m, err = getMember(ctx, tx, id); err != nil {
+			return err
+		}
+		var taken string
+		err = tx.QueryRow(ctx, `SELECT username FROM users WHERE member_id = ?`, id).Scan(&taken)
+		if err == nil {
+			return apperr.Newf(apperr.Conflict, "党员%s已有账号 %s", "Member %s already has the account %s", m.Name, taken)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return nil
+	})
+	return m, apperr.Wrap(err, "member by reference")
+}

@@ -26,7 +26,8 @@ func (s *Service) Actor(ctx context.Context, userID int64) (*Actor, error) {
 		}
 		a.MemberID = member.Int64
 		rows, err := tx.Query(ctx, `SELECT g.role, COALESCE(g.unit_id, 0), COALESCE(u.path, '') FROM role_grants g
-			LEFT JOIN units u ON u.id = g.unit_id WHERE g.user_id = ? AND (u.id IS NULL OR u.closed_at IS NULL)`, userID)
+			LEFT JOIN units u ON u.id = g.unit_id WHERE g.user_id = ? AND (u.id IS NULL OR u.closed_at IS NULL)
+			ORDER BY CASE g.role WHEN 'member' THEN 1 ELSE 0 END, g.id`, userID) // the posts first, membership last
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"chuangzheng/internal/civil"
+	"chuangzheng/internal/textin"
 )
 
 // Record is one member row of a roster.
@@ -402,7 +403,7 @@ func (p *parser) read(src rowSource, sheet string) (bool, error) {
 	if header < 0 {
 		return false, nil
 	}
-	p.res.Sheet = sheet
+	p.res.Sheet = textin.Sanitize(sheet, textin.Line)
 	p.res.HeaderRow = bufRows[header]
 	if !p.setHeader(buffered[header]) {
 		return true, nil
@@ -457,7 +458,7 @@ func (p *parser) setHeader(cells []string) bool {
 	p.index = map[string]int{}
 	for i, c := range cells {
 		name := matchHeader(c)
-		h := clean(c)
+		h := textin.Sanitize(clean(c), textin.Line)
 		if name == "" {
 			if h != "" {
 				p.res.Ignored = append(p.res.Ignored, h)

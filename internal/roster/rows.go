@@ -8,6 +8,7 @@ import (
 
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/idcard"
+	"chuangzheng/internal/textin"
 )
 
 // problem records a row-level problem. zh and en are the descriptions that
@@ -28,6 +29,7 @@ func (p *parser) problem(row int, col, value, zh, en string) {
 
 // row converts and checks one data row.
 func (p *parser) row(row int, cells []string) {
+	cells = p.refuseUnclean(row, cells)
 	get := func(name string) string { return p.cell(cells, name) }
 	rec := Record{Row: row}
 
@@ -384,4 +386,28 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// refuseUnclean reports every recognised cell of a row that is not clean
+// text (textin: NUL, control characters, invalid UTF-8) and returns the
+// row with those cells sanitised, so that later checks and messages only
+// ever see clean text; the row keeps its problem and is not imported.
+func (p *parser) refuseUnclean(row int, cells []string) []string {
+	var out []string
+	for i, c := range cells {
+		if i >= len(p.cols) || p.cols[i] == "" || textin.Valid(c, textin.Lines) {
+			continue
+		}
+		if out == nil {
+			out = append([]string(nil), cells...)
+		}
+		out[i] = textin.Sanitize(c, textin.Lines)
+		p.problem(row, p.cols[i], out[i],
+			"含有无法接受的字符（空字符、控制字符或无效的 UTF-8 编码），请在表格中删除这些字符后重新导入",
+			"contains characters that cannot be accepted (NUL, control characters or invalid UTF-8); remove them in the sheet and import again")
+	}
+	if out == nil {
+		return cells
+	}
+	return out
 }

@@ -38,10 +38,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // api wraps a JSON handler: it needs a logged-in actor and returns a value
 // or an error; the wrapper writes either.
 func (s *Server) api(w http.ResponseWriter, r *http.Request, f func(a *org.Actor) (any, error)) {
-	a, err := requireActor(r)
-	if err == nil && sessionOf(r).MustChange {
-		err = apperr.New(apperr.Forbidden, "请先修改初始密码（PUT /api/v1/me/password）", "Change your initial password first (PUT /api/v1/me/password)")
-	}
+	a, err := requireActor(r) // must_change_password is enforced before, in passwordGate
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -151,9 +148,13 @@ func (s *Server) apiPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok, _ := r.Context().Value(keyToken).(string)
-	if err := s.Account.ChangePassword(r.Context(), a.UserID, in.Old, in.New, tok); err != nil {
+	fresh, err := s.Account.ChangePassword(r.Context(), a.UserID, in.Old, in.New, tok)
+	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if fresh != "" { // the session that asked goes on under a new id
+		s.setCookie(w, sessionCookie, fresh, 0)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

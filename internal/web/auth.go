@@ -120,10 +120,11 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 	tok, _ := r.Context().Value(keyToken).(string)
 	newPW := r.PostFormValue("new_password")
 	var err error
+	var fresh string
 	if newPW != r.PostFormValue("confirm_password") {
 		err = apperr.Field("confirm_password", "两次输入的新密码不一致", "The two new passwords differ")
 	} else {
-		err = s.Account.ChangePassword(r.Context(), a.UserID, r.PostFormValue("old_password"), newPW, tok)
+		fresh, err = s.Account.ChangePassword(r.Context(), a.UserID, r.PostFormValue("old_password"), newPW, tok)
 	}
 	if err != nil {
 		e := apperr.As(err)
@@ -139,6 +140,9 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 		d.Errors[e.Field] = e.Message(langOf(r))
 		s.render(w, r, http.StatusUnprocessableEntity, "account", d)
 		return
+	}
+	if fresh != "" {
+		s.setCookie(w, sessionCookie, fresh, 0)
 	}
 	flash(w, translate(langOf(r), "密码已修改"))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -184,16 +188,6 @@ func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	flash(w, translate(langOf(r), "令牌已撤销"))
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
-}
-
-// mustChangeGate keeps users who must change their password on /account.
-func (s *Server) mustChange(w http.ResponseWriter, r *http.Request) bool {
-	if sessionOf(r).MustChange {
-		flash(w, translate(langOf(r), "首次登录或密码已被重置，请先设置新密码"))
-		http.Redirect(w, r, "/account", http.StatusSeeOther)
-		return true
-	}
-	return false
 }
 
 func (s *Server) memberResetPassword(w http.ResponseWriter, r *http.Request) {

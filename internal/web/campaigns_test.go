@@ -145,7 +145,7 @@ func TestCampaignYearOverHTTP(t *testing.T) {
 		for _, it := range g.Rows[0].Cells[0].Items {
 			if strings.HasPrefix(it.Action.Title, "向市委报告") {
 				found = true
-				if it.Status != "done" {
+				if it.Status != "done" && it.Status != "donelate" { // acknowledged today: late when phase 1 is over
 					t.Errorf("report action after acknowledgement: %s", it.Status)
 				}
 			}

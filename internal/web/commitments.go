@@ -92,7 +92,7 @@ type commitmentsData struct {
 
 func (s *Server) commitmentsPage(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	ctx := r.Context()
@@ -290,7 +290,7 @@ func (s *Server) fillForm(ctx context.Context, a *org.Actor, f *commitmentFormDa
 
 func (s *Server) commitmentNew(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	ctx := r.Context()
@@ -358,7 +358,7 @@ func (s *Server) commitmentNew(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) commitmentEdit(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	ctx := r.Context()
@@ -624,7 +624,7 @@ func (s *Server) commitmentPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) showCommitment(w http.ResponseWriter, r *http.Request, code int, msg, reason string) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	ctx := r.Context()
@@ -806,7 +806,7 @@ func itemFields(it *commitment.Item, changed map[string]bool, lang string) []dif
 
 func (s *Server) commitmentDiffPage(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	ctx := r.Context()
@@ -877,7 +877,7 @@ func (s *Server) commitmentQueue(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, code int, msg string, problems []commitment.BulkProblem, checked []int64) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	ctx := r.Context()

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -13,19 +11,7 @@ import (
 
 // readOptionalJSON decodes the body into v when there is one (an action
 // such as submit may be posted with no body at all).
-func readOptionalJSON(r *http.Request, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
-	if err != nil {
-		return apperr.New(apperr.Invalid, "请求内容过大或无法读取", "The request body is too large or unreadable")
-	}
-	if len(b) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return apperr.New(apperr.Invalid, "请求内容不是有效的 JSON："+err.Error(), "The request body is not valid JSON: "+err.Error())
-	}
-	return nil
-}
+func readOptionalJSON(r *http.Request, v any) error { return decodeJSON(r, v, true) }
 
 func formNum(r *http.Request, name string) int {
 	n, _ := strconv.Atoi(r.FormValue(name))

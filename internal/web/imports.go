@@ -39,9 +39,6 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if s.mustChange(w, r) {
-		return
-	}
 	units, err := s.importUnits(r, a)
 	if err != nil {
 		s.fail(w, r, err)

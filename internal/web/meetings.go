@@ -43,7 +43,7 @@ func meetingFilter(q url.Values) meeting.Filter {
 
 func (s *Server) meetingList(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	f := meetingFilter(r.URL.Query())
@@ -95,7 +95,7 @@ func (s *Server) meetingUnits(r *http.Request, a *org.Actor) ([]org.Unit, error)
 
 func (s *Server) meetingNew(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	units, err := s.meetingUnits(r, a)
@@ -186,7 +186,7 @@ func (s *Server) saveMeeting(w http.ResponseWriter, r *http.Request, isNew bool)
 
 func (s *Server) meetingEdit(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	m, err := s.Meeting.Get(r.Context(), a, id)
@@ -232,7 +232,7 @@ func lines(s string) []string {
 // request's host so that it works behind whatever name the site is served.
 func (s *Server) signInURL(r *http.Request, token string) string {
 	scheme := "http"
-	if r.TLS != nil || s.SecureCookies || (s.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
+	if r.TLS != nil || s.SecureCookies || (s.fromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + "/m/" + token
@@ -240,7 +240,7 @@ func (s *Server) signInURL(r *http.Request, token string) string {
 
 func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	s.showMeeting(w, r, a, id, http.StatusOK, nil)
@@ -492,7 +492,7 @@ type sheetData struct {
 // empty signature column, and a few blank rows for those not listed.
 func (s *Server) meetingSheet(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	m, err := s.Meeting.Get(r.Context(), a, id)

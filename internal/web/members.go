@@ -35,9 +35,6 @@ func (s *Server) rosterPage(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if s.mustChange(w, r) {
-		return
-	}
 	f := filterFrom(r.URL.Query())
 	p, err := s.Org.Members(r.Context(), a, f)
 	if err != nil {
@@ -70,9 +67,6 @@ type memberData struct {
 func (s *Server) memberPage(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
 	if a == nil {
-		return
-	}
-	if s.mustChange(w, r) {
 		return
 	}
 	id, err := pathID(r, "id")

@@ -130,7 +130,7 @@ func (s *Server) publicUnitNotices(w http.ResponseWriter, r *http.Request) {
 // noticeAbsURL is path on this site as a full URL (for QR codes).
 func (s *Server) noticeAbsURL(r *http.Request, path string) string {
 	scheme := "http"
-	if r.TLS != nil || s.SecureCookies || (s.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
+	if r.TLS != nil || s.SecureCookies || (s.fromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + path
@@ -217,7 +217,7 @@ func (s *Server) noticeUnits(r *http.Request, a *org.Actor) ([]org.Unit, error) 
 
 func (s *Server) noticeList(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	ns, err := s.Notice.Managed(r.Context(), a)
@@ -244,7 +244,7 @@ type noticeFormData struct {
 
 func (s *Server) noticeNew(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	unit, _ := strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)
@@ -313,7 +313,7 @@ type noticePageData struct {
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) {
+	if a == nil {
 		return
 	}
 	s.showNotice(w, r, a, id, http.StatusOK, noticePageData{})

@@ -51,7 +51,7 @@ type inboxData struct {
 
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) || !s.notifyOn(w, r) {
+	if a == nil || !s.notifyOn(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -157,7 +157,7 @@ func (s *Server) showPrefs(w http.ResponseWriter, r *http.Request, a *org.Actor,
 
 func (s *Server) notifyPrefsPage(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) || !s.notifyOn(w, r) {
+	if a == nil || !s.notifyOn(w, r) {
 		return
 	}
 	s.showPrefs(w, r, a, http.StatusOK, notifyPageData{})
@@ -165,7 +165,7 @@ func (s *Server) notifyPrefsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) notifyPrefsSubmit(w http.ResponseWriter, r *http.Request) {
 	a := s.actor(w, r)
-	if a == nil || s.mustChange(w, r) || !s.notifyOn(w, r) {
+	if a == nil || !s.notifyOn(w, r) {
 		return
 	}
 	in := notify.Prefs{Email: r.PostFormValue("email"), EmailOn: r.PostFormValue("email_on") == "1", DigestOn: r.PostFormValue("digest_on") == "1"}
@@ -213,7 +213,7 @@ func (s *Server) showWebhooks(w http.ResponseWriter, r *http.Request, a *org.Act
 
 func (s *Server) webhooksPage(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
-	if a == nil || s.mustChange(w, r) || !s.notifyOn(w, r) {
+	if a == nil || !s.notifyOn(w, r) {
 		return
 	}
 	s.showWebhooks(w, r, a, id, http.StatusOK, notifyPageData{})

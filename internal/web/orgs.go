@@ -34,9 +34,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if s.mustChange(w, r) {
-		return
-	}
 	ctx := r.Context()
 	t, err := s.Org.Tree(ctx, a)
 	if err != nil {
@@ -144,9 +141,6 @@ func (s *Server) treePage(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if s.mustChange(w, r) {
-		return
-	}
 	d, err := s.treeData(r, a)
 	if err != nil {
 		s.fail(w, r, err)
@@ -205,9 +199,6 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errMsg string) {
 	a := s.actor(w, r)
 	if a == nil {
-		return
-	}
-	if s.mustChange(w, r) {
 		return
 	}
 	id, err := pathID(r, "id")

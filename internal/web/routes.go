@@ -251,7 +251,8 @@ func (s *Server) routes() []route {
 
 		// Operations.
 		h("GET /healthz", s.healthz),
-		{"GET /metrics", s.metrics.handler()},
+		{"GET /metrics", s.metricsOnMain()}, // with the bearer token only; see ops.go
+		h("GET /favicon.ico", s.favicon),
 		{"GET /static/", s.static()},
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/textin"
 )
 
 // Server holds what the handlers need.
@@ -40,8 +43,13 @@ type Server struct {
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
 	SecureCookies bool
-	// TrustProxy takes the client address from X-Forwarded-For.
-	TrustProxy bool
+	// TrustProxy lists the reverse proxies (addresses, prefixes) whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed (clientaddr.go).
+	TrustProxy []netip.Prefix
+	// MetricsToken, when set, lets a scraper read /metrics on the main
+	// listener with "Authorization: Bearer <token>"; otherwise /metrics is
+	// only on the metrics listener (MetricsHandler).
+	MetricsToken string
 
 	// BoardRecheck is how long a rendered public board is served before
 	// asking the database whether it changed (0: one second; <0: always ask).
@@ -66,7 +74,7 @@ func New(s *Server) (*Server, error) {
 	s.metrics = newMetrics(s.DB)
 	s.mux = http.NewServeMux()
 	for _, r := range s.routes() {
-		s.mux.Handle(r.Pattern, s.metrics.instrument(r.Pattern, r.Handler))
+		s.mux.Handle(r.Pattern, s.metrics.instrument(r.Pattern, s.idempotent(r.Pattern, r.Handler)))
 	}
 	return s, nil
 }
@@ -77,7 +85,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, apperr.New(apperr.Forbidden, "请求来源不可信（跨站请求已拒绝），请从本系统页面重新操作", "Cross-origin request refused"))
 	}))
-	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.mux))))
+	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.passwordGate(s.boundary(s.mux))))))
 }
 
 type ctxKey int
@@ -124,7 +132,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
 			token = c.Value
 		}
-		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") {
+		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/metrics" {
 			sess, err := s.Account.Authenticate(ctx, token)
 			if err == nil {
 				a, err := s.Org.Actor(ctx, sess.UserID)
@@ -188,19 +196,6 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
-}
-
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	addr := r.RemoteAddr
-	if i := strings.LastIndexByte(addr, ':'); i > 0 {
-		addr = addr[:i]
-	}
-	return strings.Trim(addr, "[]")
 }
 
 func status(code apperr.Code) int {
@@ -267,18 +262,38 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // readJSON decodes a request body of at most 1 MiB into v.
-func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
+func readJSON(r *http.Request, v any) error { return decodeJSON(r, v, false) }
+
+// decodeJSON is the one JSON decoding helper: it reads at most 1 MiB,
+// refuses text that is not clean (textin.JSON names the field) and decodes
+// the first value into v, refusing unknown fields. With optional an empty
+// body leaves v as it is.
+func decodeJSON(r *http.Request, v any, optional bool) error {
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err != nil {
+		return apperr.New(apperr.Invalid, "请求内容过大（最大 1 MB）或无法读取", "The request body is too large (max 1 MB) or unreadable")
+	}
+	if optional && len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	if err := textin.JSON(b); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if !optional {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return apperr.New(apperr.Invalid, "请求内容不是有效的 JSON："+err.Error(), "The request body is not valid JSON: "+err.Error())
 	}
 	return nil
 }
 
+// pathID reads the id in the path value name; anything but a positive
+// number that fits (parseID) is 404.
 func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := parseID(r.PathValue(name))
+	if !ok {
 		return 0, apperr.NotFoundf("页面", "Page")
 	}
 	return id, nil

@@ -175,17 +175,6 @@ func flash(w http.ResponseWriter, msg string) {
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-func (s *Server) static() http.Handler {
-	sub, _ := fs.Sub(staticFS, "static")
-	fsrv := http.FileServerFS(sub)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("v") != "" {
-			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		}
-		http.StripPrefix("/static/", fsrv).ServeHTTP(w, r)
-	})
-}
-
 // shanghai is where the bureau is; stored instants are UTC.
 var shanghai = func() *time.Location {
 	l, err := time.LoadLocation("Asia/Shanghai")

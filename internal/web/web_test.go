@@ -161,7 +161,7 @@ func TestPagesAndAPIScenarios(t *testing.T) {
 			{"same-origin form post accepted", anon, "POST", "/login", "username=office&password=demo", map[string]string{"Sec-Fetch-Site": "same-origin"}, 303, nil, nil},
 			{"openapi", anon, "GET", "/api/v1/openapi.json", "", nil, 200, []string{`"openapi": "3.0.3"`}, nil},
 			{"healthz", anon, "GET", "/healthz", "", nil, 200, []string{`"status":"ok"`}, nil},
-			{"metrics", anon, "GET", "/metrics", "", nil, 200, []string{"chuangzheng_http_requests_total"}, nil},
+			{"metrics are not public", anon, "GET", "/metrics", "", nil, 404, nil, []string{"chuangzheng_http_requests_total"}},
 			{"unknown member", office, "GET", "/members/999999", "", nil, 404, []string{"党员不存在"}, nil},
 		}
 		for _, c := range cases {
@@ -279,7 +279,7 @@ func TestAPITokenAndLogout(t *testing.T) {
 func TestThrottleMessage(t *testing.T) {
 	st := newSite(t, dbtest.SQLite(t))
 	c := st.client()
-	for i := 0; i < account.MaxFailuresPerAccount; i++ {
+	for i := 0; i < account.PairFree; i++ {
 		c.do("POST", "/login", "username=jgzb&password=wrong", nil)
 	}
 	code, body, _ := c.do("POST", "/login", "username=jgzb&password=demo", nil)
