@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	_ "image/png"
 	"path"
+	"runtime"
 	"strings"
 
 	"golang.org/x/sync/semaphore"
@@ -120,7 +121,14 @@ func (im *Images) prepareImage(ctx context.Context, ct, name string, data []byte
 	if err := im.sem.Acquire(ctx, cost); err != nil {
 		return out, apperr.Wrap(err, "wait for picture memory")
 	}
-	defer im.sem.Release(cost)
+	defer func() {
+		im.sem.Release(cost)
+		if cost >= 32<<20 {
+			// The decoded picture is garbage now; collect it before the
+			// next one is decoded rather than let the heap double first.
+			runtime.GC()
+		}
+	}()
 
 	var base *image.RGBA
 	if stream {
