@@ -85,8 +85,16 @@ func TestParallelGuesses(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := burst(t, s, "zhaoliu", attacker, guesses)
-		if got["ok"]+got[apperr.Unauthorized] != account.PairFree || got[apperr.TooMany] != 25-account.PairFree {
+		switch {
+		case got["ok"]+got[apperr.Unauthorized]+got[apperr.TooMany] != 25 || got["ok"] > 1:
 			t.Fatalf("fresh account, 25 in parallel: %v", got)
+		case got["ok"] == 0 && (got[apperr.Unauthorized] != account.PairFree || got[apperr.TooMany] != 25-account.PairFree):
+			t.Fatalf("fresh account, 25 in parallel, the right one refused: %v (want %d checked)", got, account.PairFree)
+		case got["ok"] == 1 && got[apperr.Unauthorized] > 2*account.PairFree-1:
+			// The right password, checked among the free attempts, clears the
+			// pair's counter: guesses admitted after it start afresh. Whoever
+			// sent it already knows the password.
+			t.Fatalf("fresh account, 25 in parallel, the right one admitted: %v", got)
 		}
 	})
 }
