@@ -140,7 +140,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
 			token = c.Value
 		}
-		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/metrics" && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 			sess, err := s.Account.Authenticate(ctx, token)
 			if err == nil {
 				a, err := s.Org.Actor(ctx, sess.UserID)
