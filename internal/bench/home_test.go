@@ -26,7 +26,8 @@ import (
 // bureau with this year's campaign, logged in as the office.
 type campaignSite struct {
 	*site
-	handler    http.Handler
+	handler    http.Handler // with the grid cache, as app wires it
+	uncached   http.Handler // the same application reading every time
 	campaignID int64
 }
 
@@ -46,7 +47,7 @@ func newCampaignSite(b *testing.B, d *db.DB, extra int) *campaignSite {
 	commitments := &commitment.Service{DB: d}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
+	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	start := time.Now()
 	if _, err := demo.LoadCampaign(ctx, d, bu.org, campaigns); err != nil {
@@ -67,12 +68,19 @@ func newCampaignSite(b *testing.B, d *db.DB, extra int) *campaignSite {
 	b.Logf("campaign year loaded in %s (%d members)", time.Since(start).Round(time.Millisecond), bu.members(b))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	notes := &notify.Service{DB: d, Org: bu.org, Log: log}
-	ws, err := web.New(&web.Server{DB: d, Org: bu.org, Account: bu.acc, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices,
-		Commitment: commitments, Duty: duties, Log: log, Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
+	server := func(cs *campaign.Service) *web.Server {
+		ws, err := web.New(&web.Server{DB: d, Org: bu.org, Account: bu.acc, Campaign: cs, Notify: notes, Meeting: meetings, Notice: notices,
+			Commitment: commitments, Duty: duties, Log: log, Version: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ws
 	}
-	s := &campaignSite{site: &site{srv: httptest.NewServer(ws.Handler()), rootID: bu.rootID}, handler: ws.Handler()}
+	uncached := *campaigns
+	uncached.Cache = nil
+	campaigns.Cache = campaign.NewGridCache()
+	ws := server(campaigns)
+	s := &campaignSite{site: &site{srv: httptest.NewServer(ws.Handler()), rootID: bu.rootID}, handler: ws.Handler(), uncached: server(&uncached).Handler()}
 	b.Cleanup(s.srv.Close)
 	resp, err := http.Post(s.srv.URL+"/api/v1/session", "application/json", strings.NewReader(`{"username":"office","password":"demo"}`))
 	if err != nil {
@@ -98,11 +106,11 @@ func newCampaignSite(b *testing.B, d *db.DB, extra int) *campaignSite {
 
 // serve runs one GET through the application's handler in this goroutine,
 // without a client or a socket, so the CPU measured is the server's.
-func (s *campaignSite) serve(b *testing.B, path string) *httptest.ResponseRecorder {
+func (s *campaignSite) serve(b *testing.B, h http.Handler, path string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.AddCookie(s.cookie)
 	rec := httptest.NewRecorder()
-	s.handler.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		b.Fatalf("GET %s: %d", path, rec.Code)
 	}
@@ -126,18 +134,23 @@ func BenchmarkHomeAndGrid(b *testing.B) {
 					{"home", "/", "本周待办"},
 					{"grid", fmt.Sprintf("/campaigns/%d", s.campaignID), "进度表"},
 				} {
-					b.Run(page.name, func(b *testing.B) {
-						if body := s.serve(b, page.path).Body.String(); !strings.Contains(body, page.want) {
-							b.Fatalf("%s does not show %s", page.path, page.want)
-						}
-						b.ReportAllocs()
-						start := cpuTime()
-						b.ResetTimer()
-						for b.Loop() {
-							s.serve(b, page.path)
-						}
-						reportCPU(b, start)
-					})
+					for _, h := range []struct {
+						name    string
+						handler http.Handler
+					}{{"uncached", s.uncached}, {"cached", s.handler}} {
+						b.Run(page.name+"/"+h.name, func(b *testing.B) {
+							if body := s.serve(b, h.handler, page.path).Body.String(); !strings.Contains(body, page.want) {
+								b.Fatalf("%s does not show %s", page.path, page.want)
+							}
+							b.ReportAllocs()
+							start := cpuTime()
+							b.ResetTimer()
+							for b.Loop() {
+								s.serve(b, h.handler, page.path)
+							}
+							reportCPU(b, start)
+						})
+					}
 				}
 			})
 		}

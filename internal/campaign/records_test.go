@@ -357,3 +357,58 @@ func TestGridCacheFollowsChanges(t *testing.T) {
 		same("on a later day")
 	})
 }
+
+// A member who moves branch mid-phase takes their records along: the old
+// branch's count drops them, the new one's counts them. An account whose
+// member has left the party keeps working for what it may still do.
+func TestRecordsFollowTheMember(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d, civil.Date{Y: 2026, M: 6, D: 5})
+		f.s.Kinds = recordKinds
+		ctx := context.Background()
+		office := f.as("office")
+		root, farm, lab := f.units[demo.RootName], f.units["市渔场"], f.units["市水科所支部"]
+		c, err := f.s.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: root.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := f.farmMembers()
+		m := ms[0]
+		if err := f.record(c, campaign.Signal{Kind: campaign.KindCommitmentSubmitted, UnitID: farm.ID, MemberID: m.ID, RefID: 5}); err != nil {
+			t.Fatal(err)
+		}
+		before := f.item(c, lab, "党员作出承诺")
+		if it := f.item(c, farm, "党员作出承诺"); it.Done != 1 {
+			t.Fatalf("farm before the move: %+v", it)
+		}
+		m.UnitID = lab.ID
+		if _, err := f.org.UpdateMember(ctx, office, m); err != nil {
+			t.Fatal(err)
+		}
+		if it := f.item(c, farm, "党员作出承诺"); it.Done != 0 || it.Total != len(ms)-1 {
+			t.Errorf("farm after the move: %d/%d", it.Done, it.Total)
+		}
+		if it := f.item(c, lab, "党员作出承诺"); it.Done != before.Done+1 || it.Total != before.Total+1 {
+			t.Errorf("lab after the move: %d/%d (before %d/%d)", it.Done, it.Total, before.Done, before.Total)
+		}
+		// The member leaves the party: their account still loads and reads the campaign.
+		var username string
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `SELECT username FROM users WHERE member_id = ?`, ms[1].ID).Scan(&username)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		gone := ms[1]
+		gone.Status = "已转出"
+		if _, err := f.org.UpdateMember(ctx, office, gone); err != nil {
+			t.Fatal(err)
+		}
+		a := f.as(username)
+		if a.MemberID != gone.ID {
+			t.Errorf("the account lost its member: %+v", a)
+		}
+		if _, err := f.s.Get(ctx, a, c.ID); err != nil {
+			t.Errorf("the account of a member who left cannot read the campaign: %v", err)
+		}
+	})
+}
