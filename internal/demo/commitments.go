@@ -384,7 +384,11 @@ func (l *loader) branchItems(kind string) []commitment.Item {
 // of conduct, and for leading cadres the plan's two extra items.
 func (l *loader) memberItems(kind string, m demoMember) []commitment.Item {
 	var items []commitment.Item
-	s := study[l.rng.IntN(len(study))]
+	fits := studyFor[kind] // study that fits the branch's work
+	if len(fits) == 0 {
+		fits = []int{0, 3}
+	}
+	s := study[fits[l.rng.IntN(len(fits))]]
 	items = append(items, commitment.Item{Category: "学习内容", Content: s[0], Measures: s[1], Deadline: l.date(10 + l.rng.IntN(3)), Standard: s[2], Tag: "带头学习提高"})
 	pool := memberGoals[kind]
 	first := l.rng.IntN(len(pool))
@@ -485,6 +489,18 @@ var study = [][3]string{
 	{"学习动物防疫法和食品安全相关法律法规", "参加执法培训，结合案例学习", "法律知识考试成绩85分以上"},
 	{"学习创先争优活动有关文件和先进典型事迹", "参加支部专题学习讨论", "撰写心得体会两篇"},
 	{"学习计算机和信息化办公知识", "参加单位组织的计算机培训", "熟练使用办公软件处理日常工作"},
+}
+
+// studyFor picks, per kind of branch, the study items that fit its work
+// (the fish farm studies aquaculture, the inspectors the epidemic law, the
+// retirees the Party's documents and the campaign's exemplars).
+var studyFor = map[string][]int{
+	"office":     {0, 3, 4},
+	"farm":       {0, 1, 3},
+	"institute":  {0, 1, 4},
+	"retired":    {0, 3},
+	"inspection": {0, 2, 3},
+	"orchard":    {0, 3},
 }
 
 var memberGoals = map[string][][3]string{

@@ -237,7 +237,8 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 			if err := org.GrantRoleTx(ctx, tx, a, uid, org.RoleLeader, root.ID); err != nil {
 				return err
 			}
-			if _, err := org.AssignLiaisonTx(ctx, tx, a, m.ID, byName[l.Liaison].ID, l.Title, "2010-05-20"); err != nil {
+			// Liaison from the campaign year's mobilisation (5-20).
+			if _, err := org.AssignLiaisonTx(ctx, tx, a, m.ID, byName[l.Liaison].ID, l.Title, fmt.Sprintf("%d-05-20", tx.Today().Y)); err != nil {
 				return err
 			}
 		}
