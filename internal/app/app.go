@@ -191,12 +191,18 @@ func (e env) logger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// open opens and migrates the database.
-func open(ctx context.Context, dsn string) (*db.DB, error) {
-	d, err := db.Open(ctx, dsn)
+// open opens and migrates the database, and sets the zone days are
+// counted in (--tz): the DB is the application's one clock.
+func open(ctx context.Context, cfg Config) (*db.DB, error) {
+	zone, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
+	}
+	d, err := db.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
+	d.Zone = zone
 	if err := d.Migrate(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -209,7 +215,7 @@ func (e env) migrate(ctx context.Context, args []string) error {
 	if _, err := parse(e.flags("migrate", &cfg), args); err != nil {
 		return err
 	}
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -235,7 +241,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -257,16 +263,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(e.stdout, "  另有每名党员一个账号，用户名为姓名拼音（重名加数字）。")
 	}
-	zone, err := time.LoadLocation(cfg.TimeZone)
-	if err != nil {
-		return fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
-	}
 	orgs := &org.Service{DB: d}
-	meetings := &meeting.Service{DB: d, Loc: zone}
+	meetings := &meeting.Service{DB: d}
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Zone: zone, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
+	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
 		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -303,9 +305,12 @@ func (e env) serve(ctx context.Context, args []string) error {
 	notices.Register(runner)
 	reminders := &campaign.Reminders{Campaigns: campaigns, Org: orgs, Notify: notes, DaysBefore: cfg.RemindDays}
 	runner.Every("campaign.reminders", time.Hour, func(ctx context.Context) error { _, err := reminders.Run(ctx); return err })
-	runner.EveryAt("campaign.digest", 24*time.Hour, 0, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
+	// The digest goes out at 08:00 in the configured zone (00:00 UTC for Beijing).
+	_, offset := d.LocalNow().Zone()
+	digestAt := ((8*time.Hour-time.Duration(offset)*time.Second)%(24*time.Hour) + 24*time.Hour) % (24 * time.Hour)
+	runner.EveryAt("campaign.digest", 24*time.Hour, digestAt, func(ctx context.Context) error { _, err := reminders.Digest(ctx); return err })
 	runner.Every("jobs.purge", 24*time.Hour, func(ctx context.Context) error {
-		_, err := jobs.Purge(ctx, d, time.Now().Add(-30*24*time.Hour))
+		_, err := jobs.Purge(ctx, d, d.Now().Add(-30*24*time.Hour))
 		return err
 	})
 	accounts := &account.Service{DB: d, Hasher: hasher}
@@ -438,7 +443,7 @@ func (e env) user(ctx context.Context, args []string) error {
 		return errors.New("give exactly one USERNAME")
 	}
 	username := strings.ToLower(pos[0])
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -536,7 +541,7 @@ func (e env) importMembers(ctx context.Context, args []string) error {
 		return fmt.Errorf("打不开文件 %s: %w", pos[0], err)
 	}
 	defer f.Close()
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -600,7 +605,7 @@ func (e env) exportMembers(ctx context.Context, args []string) error {
 	if *unit == "" || *out == "" {
 		return errors.New("usage: chuangzheng export members --org UNIT -o FILE.xlsx")
 	}
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

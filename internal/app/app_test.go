@@ -146,7 +146,7 @@ func TestCommands(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := roster.Parse("out.xlsx", data)
+			res := roster.Parse("out.xlsx", data, time.Now())
 			if !res.OK() || len(res.Records) < 10 {
 				t.Fatalf("exported roster: %d records, problems %v", len(res.Records), res.Problems)
 			}

@@ -54,7 +54,7 @@ func (e env) audit(ctx context.Context, args []string) error {
 		}
 		anchors = append(anchors, a)
 	}
-	d, err := open(ctx, cfg.DB)
+	d, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -207,7 +207,7 @@ func (an *Anchorer) Update(ctx context.Context) error {
 		return err
 	}
 	if an.Path != "" {
-		if err := WriteAnchorFile(an.Path, next, time.Now()); err != nil {
+		if err := WriteAnchorFile(an.Path, next, an.DB.Now()); err != nil {
 			return fmt.Errorf("write audit anchor: %w", err)
 		}
 	}

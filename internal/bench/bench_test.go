@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/bench"
@@ -285,7 +286,7 @@ func TestRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := roster.Parse("t.xlsx", data)
+	res := roster.Parse("t.xlsx", data, time.Now())
 	if !res.OK() {
 		t.Fatalf("%d problems, first: %s", len(res.Problems), res.Problems[0].Msg)
 	}

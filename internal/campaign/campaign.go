@@ -6,7 +6,6 @@ package campaign
 
 import (
 	"encoding/json"
-	"time"
 
 	"chuangzheng/internal/db"
 )
@@ -20,8 +19,7 @@ type Service struct {
 	Sources []TodoSource
 	// Calendars add other features' events (meetings) to calendars.
 	Calendars []EventSource
-	// Zone is where days are counted; nil means UTC (app sets Asia/Shanghai).
-	Zone *time.Location
+	// (Days are counted in the DB's zone: db.DB.Today.)
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -37,7 +37,7 @@ func (s *Service) splitWindows(c Campaign) (member, unit []window) {
 			}
 			cc.Phases[i] = q
 		}
-		all[isMember] = windows(cc, s.Zone, s.Automatic)
+		all[isMember] = windows(cc, s.zone(), s.Automatic)
 	}
 	return all[true], all[false]
 }
@@ -91,7 +91,7 @@ func (s *Service) readDone(ctx context.Context, tx *db.Tx, g *gridData, lo, hi s
 			rows.Close()
 			return err
 		}
-		m.timing = manualTiming(g.phaseOf[action], g.actionOf[action], m.at, s.Zone)
+		m.timing = manualTiming(g.phaseOf[action], g.actionOf[action], m.at, s.zone())
 		if g.unitHand[action] == nil {
 			g.unitHand[action] = map[int64]handMark{}
 		}

@@ -178,7 +178,7 @@ func TestPhaseWindows(t *testing.T) {
 			t.Fatal(err)
 		}
 		beijing := time.FixedZone("CST", 8*3600)
-		f.s.Zone = beijing
+		d.Zone = beijing
 		const report1, report7 = "向市委报告实施方案和动员情况", "迎接市创争办考核，报送总结材料"
 		// Acknowledged on 5-20: phase 1's report, not phase 7's.
 		if err := f.record(c, campaign.Signal{Kind: campaign.KindReportAcknowledged, UnitID: root.ID, RefID: 1, Note: "五月报告",

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
+
 	"unicode/utf8"
+
+	"time"
 
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/audit"
@@ -18,16 +20,11 @@ import (
 
 func who(a *org.Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
 
-// zone is where the campaign's days are counted (Asia/Shanghai unless configured).
-func (s *Service) zone() *time.Location {
-	if s.Zone == nil {
-		return time.UTC
-	}
-	return s.Zone
-}
+// zone is where the campaign's days are counted: the one configured zone (--tz).
+func (s *Service) zone() *time.Location { return s.DB.Location() }
 
-// today is the campaign's calendar day now.
-func (s *Service) today() civil.Date { return civil.FromTime(s.DB.Now().In(s.zone())) }
+// today is the calendar day now in the configured zone (the DB's clock).
+func (s *Service) today() civil.Date { return s.DB.Today() }
 
 func nullID(id int64) any {
 	if id == 0 {

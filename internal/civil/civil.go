@@ -155,9 +155,6 @@ func FromTime(t time.Time) Date {
 	return Date{Y: y, M: int(m), D: dd}
 }
 
-// Today returns the current date in the local time zone.
-func Today() Date { return FromTime(time.Now()) }
-
 // IsLeap reports whether y is a leap year in the Gregorian calendar.
 func IsLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 

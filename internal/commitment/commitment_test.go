@@ -64,7 +64,7 @@ func (f *fixture) unit(name string) int64 {
 	f.t.Helper()
 	var id int64
 	if err := f.d.View(context.Background(), func(tx *db.Tx) error {
-		return tx.QueryRow(context.Background(), `SELECT id FROM units WHERE name = ?`, name).Scan(&id)
+		return org.UnitIDByName(context.Background(), tx, name, &id)
 	}); err != nil {
 		f.t.Fatalf("unit %s: %v", name, err)
 	}
@@ -76,7 +76,7 @@ func (f *fixture) members(branch string, oral bool, n int) []string {
 	f.t.Helper()
 	var out []string
 	err := f.d.View(context.Background(), func(tx *db.Tx) error {
-		rows, err := tx.Query(context.Background(), `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id JOIN units u ON u.id = m.unit_id
+		rows, err := tx.Query(context.Background(), `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id `+org.JoinUnit("u", "m.unit_id")+`
 			WHERE u.name = ? AND m.oral = ? ORDER BY m.id LIMIT ?`, branch, oral, n)
 		if err != nil {
 			return err

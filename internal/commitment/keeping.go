@@ -153,7 +153,7 @@ func loadKept(ctx context.Context, tx *db.Tx, a *org.Actor, id int64) (*scope, [
 	if err != nil {
 		return nil, nil, err
 	}
-	if !sc.mayRead(a) && !sc.mayReview(a) {
+	if !sc.mayRead(a) {
 		return nil, nil, notFound()
 	}
 	if sc.c.PublishedVersion == 0 {
@@ -568,9 +568,9 @@ func (s *Service) Fulfilment(ctx context.Context, unitID, campaignID int64) (Ful
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT c.id, c.kind, c.unit_id, u.name, COALESCE(c.member_id, 0), COALESCE(m.name, ''), c.published_version
-			FROM commitments c JOIN units u ON u.id = c.unit_id LEFT JOIN members m ON m.id = c.member_id
+			FROM commitments c `+org.JoinUnit("u", "c.unit_id")+` LEFT JOIN members m ON m.id = c.member_id
 			WHERE c.campaign_id = ? AND c.published_version > 0 AND u.path >= ? AND u.path < ? ORDER BY u.path, c.kind, m.name, c.id`,
-			campaignID, u.Path, pathEnd(u.Path))
+			campaignID, u.Path, org.PathEnd(u.Path))
 		if err != nil {
 			return err
 		}
@@ -650,7 +650,7 @@ func (s *Service) KeepingFile(ctx context.Context, a *org.Actor, fileID int64) (
 		if err != nil {
 			return err
 		}
-		if !sc.mayRead(a) && !sc.mayReview(a) {
+		if !sc.mayRead(a) {
 			return apperr.NotFoundf("文件", "File")
 		}
 		return nil

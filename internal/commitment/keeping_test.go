@@ -65,12 +65,17 @@ func TestKeeping(t *testing.T) {
 		day := func(m, dd int) civil.Date { return civil.Date{Y: 2026, M: m, D: dd} }
 
 		// Not published yet: no keeping.
-		draft, err := f.s.Create(ctx, f.actor(f.members("市水科所支部", false, 2)[1]), commitment.Input{CampaignID: f.camp.ID, Kind: commitment.MemberKind, Items: f.memberItems()})
+		author := f.actor(f.members("市水科所支部", false, 2)[1])
+		draft, err := f.s.Create(ctx, author, commitment.Input{CampaignID: f.camp.ID, Kind: commitment.MemberKind, Items: f.memberItems()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.Keeping(ctx, sec, draft.ID); code(err) != apperr.Invalid {
+		if _, err := f.s.Keeping(ctx, author, draft.ID); code(err) != apperr.Invalid {
 			t.Fatalf("keeping of a draft: %v", err)
+		}
+		// A member's draft is no one else's business, the secretary's included.
+		if _, err := f.s.Keeping(ctx, sec, draft.ID); code(err) != apperr.NotFound {
+			t.Fatalf("keeping of someone else's draft: %v", err)
 		}
 
 		// 1. Plans.

@@ -2,7 +2,7 @@ package commitment
 
 import (
 	"context"
-	"encoding/json"
+
 	"strings"
 
 	"chuangzheng/internal/apperr"
@@ -29,19 +29,6 @@ type ListFilter struct {
 	MemberID   int64
 	Kind       Kind
 	Page       int // from 1
-}
-
-// subtrees adds "(u.path >= ? AND u.path < ? OR …)" for paths to where.
-func subtrees(paths []string, where *[]string, args *[]any) {
-	var or []string
-	for _, p := range paths {
-		or = append(or, `(u.path >= ? AND u.path < ?)`)
-		*args = append(*args, p, pathEnd(p))
-	}
-	if len(or) == 0 {
-		or = []string{"1 = 0"}
-	}
-	*where = append(*where, "("+strings.Join(or, " OR ")+")")
 }
 
 func (s *Service) page(ctx context.Context, where []string, args []any, order string, page int) (Page, error) {
@@ -106,13 +93,14 @@ func (f *ListFilter) common(ctx context.Context, s *Service, where *[]string, ar
 		if err != nil {
 			return err
 		}
-		subtrees([]string{u.Path}, where, args)
+		org.Subtree("u", u.Path).AddTo(where, args)
 	}
 	return nil
 }
 
-// List returns the commitments the actor may read: their own and those of
-// the subtrees they read, newest first.
+// List returns the commitments the actor may read (mayRead: their own, the
+// drafts they may edit, and the others' once submitted in the units they
+// read), newest first.
 func (s *Service) List(ctx context.Context, a *org.Actor, f ListFilter) (Page, error) {
 	if a == nil {
 		return Page{}, unauthorized()
@@ -128,17 +116,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f ListFilter) (Page, e
 		}
 		where, args = append(where, `c.state = ?`), append(args, f.State)
 	}
-	if paths, all := a.ReadPaths(); !all {
-		var scope []string
-		var sargs []any
-		subtrees(paths, &scope, &sargs)
-		s := scope[0]
-		if a.MemberID != 0 {
-			s = "(" + s + " OR c.member_id = ?)"
-			sargs = append(sargs, a.MemberID)
-		}
-		where, args = append(where, s), append(args, sargs...)
-	}
+	listScope(a).AddTo(&where, &args)
 	return s.page(ctx, where, args, `c.updated_at DESC, c.id DESC`, f.Page)
 }
 
@@ -150,10 +128,11 @@ type QueueFilter struct {
 	Page       int
 }
 
-// Queue lists what the actor may review: for the office, the branch
-// commitments (and member commitments) under it; for a secretary, their
-// members' commitments. Pending ones come oldest submission first, done
-// ones latest review first.
+// Queue lists what the actor may review (mayReview, one level up: a
+// branch's commitment by those who manage the unit above it, a member's by
+// those who manage their branch, a branch manager's own by the level above;
+// never one's own). Pending ones come oldest submission first, done ones
+// latest review first.
 func (s *Service) Queue(ctx context.Context, a *org.Actor, f QueueFilter) (Page, error) {
 	if a == nil {
 		return Page{}, unauthorized()
@@ -174,39 +153,7 @@ func (s *Service) Queue(ctx context.Context, a *org.Actor, f QueueFilter) (Page,
 	default:
 		return Page{}, apperr.Field("state", "状态应为 pending（待审核）或 done（已审核）", "State must be pending or done")
 	}
-	// Who reviews what: office paths review branches and members; secretary
-	// paths review members other than the actor.
-	var office, write []string
-	all := false
-	for _, g := range a.Grants {
-		switch g.Role {
-		case org.RoleAdmin:
-			all = true
-		case org.RoleOffice:
-			if g.UnitPath != "" {
-				office = append(office, g.UnitPath)
-				write = append(write, g.UnitPath)
-			}
-		case org.RoleSecretary:
-			if g.UnitPath != "" {
-				write = append(write, g.UnitPath)
-			}
-		}
-	}
-	if !all {
-		var branchW, memberW []string
-		var bargs, margs []any
-		subtrees(office, &branchW, &bargs)
-		subtrees(write, &memberW, &margs)
-		memberClause := `(c.kind = 'member' AND ` + memberW[0]
-		if a.MemberID != 0 {
-			memberClause += ` AND c.member_id <> ?`
-			margs = append(margs, a.MemberID)
-		}
-		memberClause += `)`
-		where = append(where, `((c.kind = 'branch' AND `+branchW[0]+`) OR `+memberClause+`)`)
-		args = append(append(args, bargs...), margs...)
-	}
+	queueScope(a).AddTo(&where, &args)
 	return s.page(ctx, where, args, order, f.Page)
 }
 
@@ -217,6 +164,7 @@ type PublicItem = Item
 // never a member's ID number, phone or birth date.
 type PublicCommitment struct {
 	ID           int64        `json:"id"`
+	CampaignID   int64        `json:"campaign_id"`
 	Kind         Kind         `json:"kind"`
 	UnitID       int64        `json:"unit_id"`
 	UnitName     string       `json:"unit_name"`
@@ -252,94 +200,4 @@ func (p PublicCommitment) VerdictOf(key int) *PublicVerdict {
 		}
 	}
 	return nil
-}
-
-// Board is what the public board of a unit shows.
-type Board struct {
-	UnitID      int64              `json:"unit_id"`
-	UnitName    string             `json:"unit_name"`
-	Commitments []PublicCommitment `json:"commitments"`
-}
-
-// Published returns the published commitments of a unit and the units
-// below it, in active campaigns, as last published (a newer version under
-// review does not show until it is published). Anyone may read it.
-func (s *Service) Published(ctx context.Context, unitID int64) (Board, error) {
-	var b Board
-	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		u, err := getUnit(ctx, tx, unitID)
-		if err != nil {
-			return err
-		}
-		b.UnitID, b.UnitName, b.Commitments = u.ID, u.Name, []PublicCommitment{}
-		rows, err := tx.Query(ctx, `SELECT c.id, c.kind, c.unit_id, u.name, c.year, c.oral, c.published_version, c.published_at, c.read_out_at, v.body
-			FROM commitments c JOIN units u ON u.id = c.unit_id JOIN campaigns cp ON cp.id = c.campaign_id
-			JOIN commitment_versions v ON v.commitment_id = c.id AND v.version = c.published_version
-			WHERE c.published_version > 0 AND cp.status = 'active' AND u.path >= ? AND u.path < ?
-			ORDER BY CASE WHEN c.kind = 'branch' THEN 0 ELSE 1 END, u.path, c.id`, u.Path, pathEnd(u.Path))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p PublicCommitment
-			var js string
-			if err := rows.Scan(&p.ID, &p.Kind, &p.UnitID, &p.UnitName, &p.Year, &p.Oral, &p.Version, &p.PublishedAt, &p.ReadOutAt, &js); err != nil {
-				return err
-			}
-			var body Body
-			if err := json.Unmarshal([]byte(js), &body); err != nil {
-				return err
-			}
-			p.Title, p.MemberName, p.Post, p.LeadingCadre, p.Items = body.Title, body.MemberName, body.Post, body.LeadingCadre, body.Items
-			if p.Kind == BranchKind {
-				p.Phone = body.Phone
-			}
-			b.Commitments = append(b.Commitments, p)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		return publicVerdicts(ctx, tx, u.Path, b.Commitments)
-	})
-	return b, apperr.Wrap(err, "public board")
-}
-
-// publicVerdicts adds the verdicts of the published items to the board's
-// commitments (one query for the subtree).
-func publicVerdicts(ctx context.Context, tx *db.Tx, path string, list []PublicCommitment) error {
-	if len(list) == 0 {
-		return nil
-	}
-	at := make(map[int64]int, len(list))
-	for i, p := range list {
-		at[p.ID] = i
-	}
-	rows, err := tx.Query(ctx, `SELECT x.commitment_id, x.item_key, x.verdict, x.reason, x.objective FROM commitment_verdicts x
-		JOIN commitments c ON c.id = x.commitment_id JOIN units u ON u.id = c.unit_id
-		WHERE c.published_version > 0 AND u.path >= ? AND u.path < ? ORDER BY x.commitment_id, x.item_key`, path, pathEnd(path))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var v PublicVerdict
-		var reason string
-		var objective bool
-		if err := rows.Scan(&id, &v.ItemKey, &v.Verdict, &reason, &objective); err != nil {
-			return err
-		}
-		i, ok := at[id]
-		if !ok || !hasKey(list[i].Items, v.ItemKey) {
-			continue
-		}
-		v.Label = v.Verdict.Chinese()
-		if objective && v.Verdict != Kept {
-			v.Cause = reason
-		}
-		list[i].Verdicts = append(list[i].Verdicts, v)
-	}
-	return rows.Err()
 }

@@ -132,6 +132,7 @@ type Commitment struct {
 	ItemCount        int    `json:"item_count"`
 	Items            []Item `json:"items,omitempty"`
 
+	May      *Perms        `json:"may,omitempty"`      // filled by Get: what the reader may do
 	Versions []VersionInfo `json:"versions,omitempty"` // filled by Get
 	Reviews  []Review      `json:"reviews,omitempty"`  // filled by Get
 }

@@ -83,7 +83,7 @@ func (s *Service) Rollup(ctx context.Context, a *org.Actor, campaignID, unitID i
 		if err != nil {
 			return err
 		}
-		if !a.CanRead(u) {
+		if !mayReadProgress(a, u) {
 			return apperr.Deny()
 		}
 		if _, err := loadCampaign(ctx, tx, campaignID); err != nil {
@@ -92,24 +92,11 @@ func (s *Service) Rollup(ctx context.Context, a *org.Actor, campaignID, unitID i
 		out.UnitName = u.Name
 		out.Total = RollupRow{UnitID: u.ID, UnitName: u.Name, UnitType: u.Type}
 		out.Since = db.FormatTime(tx.Now.Add(-RecentDays * 24 * time.Hour))
-		end := pathEnd(u.Path)
+		end := org.PathEnd(u.Path)
 
 		// The branches under the unit (the unit itself when it is one).
-		rows, err := tx.Query(ctx, `SELECT `+unitCols+` FROM units WHERE type = ? AND path >= ? AND path < ? ORDER BY path`, org.Branch, u.Path, end)
+		branches, err := org.UnitsBelowTx(ctx, tx, u, org.Branch)
 		if err != nil {
-			return err
-		}
-		var branches []org.Unit
-		for rows.Next() {
-			b, err := scanUnit(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			branches = append(branches, b)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		per := make([]RollupRow, len(branches))
@@ -133,10 +120,10 @@ func (s *Service) Rollup(ctx context.Context, a *org.Actor, campaignID, unitID i
 			keys   map[int]bool
 		}
 		byID := map[int64]*kept{}
-		rows, err = tx.Query(ctx, `SELECT c.id, u.path, v.body,
+		rows, err := tx.Query(ctx, `SELECT c.id, u.path, v.body,
 			(SELECT COUNT(*) FROM commitment_milestones ms WHERE ms.commitment_id = c.id),
 			(SELECT COUNT(*) FROM commitment_progress p WHERE p.commitment_id = c.id AND p.created_at >= ?)
-			FROM commitments c JOIN units u ON u.id = c.unit_id
+			FROM commitments c `+org.JoinUnit("u", "c.unit_id")+`
 			JOIN commitment_versions v ON v.commitment_id = c.id AND v.version = c.published_version
 			WHERE c.campaign_id = ? AND c.published_version > 0 AND u.path >= ? AND u.path < ?`, out.Since, campaignID, u.Path, end)
 		if err != nil {
@@ -175,7 +162,7 @@ func (s *Service) Rollup(ctx context.Context, a *org.Actor, campaignID, unitID i
 		}
 
 		// Self-checks and verdicts of the published items.
-		scoped := ` FROM commitments c JOIN units u ON u.id = c.unit_id
+		scoped := ` FROM commitments c ` + org.JoinUnit("u", "c.unit_id") + `
 			WHERE x.commitment_id = c.id AND c.campaign_id = ? AND c.published_version > 0 AND u.path >= ? AND u.path < ?`
 		count := func(q string, f func(r *RollupRow, verdict string)) error {
 			rows, err := tx.Query(ctx, q, campaignID, u.Path, end)
@@ -242,7 +229,7 @@ func (s *Service) FulfilmentOf(ctx context.Context, a *org.Actor, campaignID, un
 		if err != nil {
 			return err
 		}
-		if !a.CanRead(u) {
+		if !mayReadProgress(a, u) {
 			return apperr.Deny()
 		}
 		_, err = loadCampaign(ctx, tx, campaignID)

@@ -20,79 +20,6 @@ func errStale() error {
 
 func unauthorized() error { return apperr.New(apperr.Unauthorized, "请先登录", "Please log in") }
 
-// scope is a commitment with what authorization needs.
-type scope struct {
-	c       Commitment
-	unit    org.Unit // the unit it belongs to (a member's current unit)
-	branch  org.Unit // the branch that unit is in
-	camp    campaignInfo
-	nextKey int
-}
-
-func load(ctx context.Context, tx *db.Tx, id int64) (*scope, error) {
-	c, err := getCommitment(ctx, tx, id)
-	if err != nil {
-		return nil, err
-	}
-	sc := &scope{c: c}
-	if sc.unit, err = getUnit(ctx, tx, c.UnitID); err != nil {
-		return nil, err
-	}
-	if sc.branch, err = branchOf(ctx, tx, sc.unit); err != nil {
-		return nil, err
-	}
-	sc.c.BranchID = sc.branch.ID
-	if sc.camp, err = loadCampaign(ctx, tx, c.CampaignID); err != nil {
-		return nil, err
-	}
-	if err := tx.QueryRow(ctx, `SELECT next_key FROM commitments WHERE id = ?`, id).Scan(&sc.nextKey); err != nil {
-		return nil, err
-	}
-	return sc, nil
-}
-
-// own: the actor's own member commitment.
-func (sc *scope) own(a *org.Actor) bool {
-	return a.MemberID != 0 && sc.c.Kind == MemberKind && sc.c.MemberID == a.MemberID
-}
-
-// mayRead: the member themselves and whoever reads the unit.
-func (sc *scope) mayRead(a *org.Actor) bool { return sc.own(a) || a.CanRead(sc.unit) }
-
-// mayEdit: a member their own; the branch (secretary, office) its branch
-// commitment and the oral commitments it records for members.
-func (sc *scope) mayEdit(a *org.Actor) bool {
-	if sc.c.Kind == BranchKind {
-		return a.CanWrite(sc.unit)
-	}
-	return sc.own(a) || (sc.c.Oral && a.CanWrite(sc.unit))
-}
-
-// mayReview: one level up. The office (who manages roles at the campaign's
-// root) reviews branch commitments; a branch (its secretary) reviews its
-// members' commitments, never their own.
-func (sc *scope) mayReview(a *org.Actor) bool {
-	if a.CanManageRoles(sc.camp.Root) {
-		return true
-	}
-	if sc.c.Kind == BranchKind {
-		return false
-	}
-	return a.CanWrite(sc.branch) && !sc.own(a)
-}
-
-// mayPublish: a reviewer; a branch also publishes its own approved commitment.
-func (sc *scope) mayPublish(a *org.Actor) bool {
-	return sc.mayReview(a) || (sc.c.Kind == BranchKind && a.CanWrite(sc.unit))
-}
-
-func (sc *scope) deny(a *org.Actor) error {
-	if !sc.mayRead(a) && !sc.mayReview(a) {
-		return notFound()
-	}
-	return apperr.Deny()
-}
-
 func body(c Commitment, post string, in *Input) Body {
 	return Body{Title: in.Title, Year: c.Year, UnitID: c.UnitID, UnitName: c.UnitName, MemberName: c.MemberName, Post: post,
 		LeadingCadre: in.LeadingCadre, Phone: in.Phone, Oral: c.Oral, Items: in.Items}
@@ -140,7 +67,7 @@ func (s *Service) Create(ctx context.Context, a *org.Actor, in Input) (Commitmen
 			if unit.Type != org.Branch {
 				return apperr.Field("unit_id", "支部承诺只能由党支部作出", "Only a branch (党支部) makes a branch commitment")
 			}
-			if !a.CanWrite(unit) {
+			if !mayWriteFor(a, unit) {
 				return apperr.Deny()
 			}
 		case MemberKind:
@@ -159,9 +86,9 @@ func (s *Service) Create(ctx context.Context, a *org.Actor, in Input) (Commitmen
 			}
 			switch {
 			case mid == a.MemberID:
-			case m.Oral && a.CanWrite(unit):
+			case m.Oral && mayWriteFor(a, unit):
 				oral = true
-			case a.CanWrite(unit):
+			case mayWriteFor(a, unit):
 				return apperr.New(apperr.Forbidden, "只能为可作口头承诺的党员代录承诺，其他党员请本人填写",
 					"A branch records commitments only for members flagged for oral commitments; others write their own")
 			default:
@@ -498,9 +425,9 @@ func branchReviewed(ctx context.Context, tx *db.Tx, sc *scope) error {
 		return nil
 	}
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM commitments c JOIN units u ON u.id = c.unit_id
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM commitments c `+org.JoinUnit("u", "c.unit_id")+`
 		WHERE c.campaign_id = ? AND c.kind = 'member' AND c.state = 'submitted' AND u.path >= ? AND u.path < ?`,
-		sc.camp.ID, sc.branch.Path, pathEnd(sc.branch.Path)).Scan(&n); err != nil {
+		sc.camp.ID, sc.branch.Path, org.PathEnd(sc.branch.Path)).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -657,7 +584,10 @@ func (s *Service) ReadOut(ctx context.Context, a *org.Actor, id, meetingID int64
 		if err != nil {
 			return err
 		}
-		if !a.CanWrite(sc.branch) {
+		if !sc.mayReadOut(a) {
+			if sc.c.Kind != MemberKind && mayWriteFor(a, sc.branch) {
+				return apperr.New(apperr.Invalid, "只有党员承诺需要在党员大会上宣读", "Only a member's commitment is read out at a members' meeting")
+			}
 			return sc.deny(a)
 		}
 		if sc.c.Kind != MemberKind {
@@ -729,10 +659,12 @@ func (s *Service) Get(ctx context.Context, a *org.Actor, id int64) (Commitment, 
 		if err != nil {
 			return err
 		}
-		if !sc.mayRead(a) && !sc.mayReview(a) {
+		if !sc.mayRead(a) {
 			return notFound()
 		}
 		out = sc.c
+		may := sc.perms(a)
+		out.May = &may
 		if out.Versions, err = loadVersions(ctx, tx, id); err != nil {
 			return err
 		}
@@ -753,7 +685,7 @@ func (s *Service) Version(ctx context.Context, a *org.Actor, id int64, version i
 		if err != nil {
 			return err
 		}
-		if !sc.mayRead(a) && !sc.mayReview(a) {
+		if !sc.mayRead(a) {
 			return notFound()
 		}
 		out, err = loadVersion(ctx, tx, id, version)
@@ -774,7 +706,7 @@ func (s *Service) Diff(ctx context.Context, a *org.Actor, id int64, from, to int
 		if err != nil {
 			return err
 		}
-		if !sc.mayRead(a) && !sc.mayReview(a) {
+		if !sc.mayRead(a) {
 			return notFound()
 		}
 		if to == 0 {
@@ -831,7 +763,7 @@ func (s *Service) SetCategories(ctx context.Context, a *org.Actor, campaignID in
 		if err != nil {
 			return err
 		}
-		if !a.CanManageRoles(camp.Root) {
+		if !mayManageCategories(a, camp) {
 			return apperr.Deny()
 		}
 		before, err := categories(ctx, tx, campaignID)

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/audit"
@@ -23,9 +21,6 @@ func nullID(id int64) any {
 	}
 	return id
 }
-
-// pathEnd is the first path after every path in the subtree at p.
-func pathEnd(p string) string { return strings.TrimSuffix(p, "/") + "0" }
 
 func notFound() error { return apperr.NotFoundf("承诺", "Commitment") }
 
@@ -51,42 +46,17 @@ func loadCampaign(ctx context.Context, tx *db.Tx, id int64) (campaignInfo, error
 	return c, err
 }
 
-const unitCols = `id, COALESCE(parent_id, 0), name, type, path, depth, COALESCE(closed_at, '')`
-
-func scanUnit(sc interface{ Scan(...any) error }) (org.Unit, error) {
-	var u org.Unit
-	err := sc.Scan(&u.ID, &u.ParentID, &u.Name, &u.Type, &u.Path, &u.Depth, &u.ClosedAt)
-	return u, err
-}
-
 func getUnit(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
-	u, err := scanUnit(tx.QueryRow(ctx, `SELECT `+unitCols+` FROM units WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.NotFoundf("组织", "Organisation")
-	}
-	return u, err
+	return org.UnitTx(ctx, tx, id)
 }
 
 // branchOf returns the nearest 党支部 at or above u, or u itself if none.
 func branchOf(ctx context.Context, tx *db.Tx, u org.Unit) (org.Unit, error) {
-	if u.Type == org.Branch {
-		return u, nil
+	b, ok, err := org.BranchOfTx(ctx, tx, u)
+	if err != nil || !ok {
+		return u, err
 	}
-	var ids []any
-	for _, p := range strings.Split(strings.Trim(u.Path, "/"), "/") {
-		if n, err := strconv.ParseInt(p, 10, 64); err == nil {
-			ids = append(ids, n)
-		}
-	}
-	if len(ids) == 0 {
-		return u, nil
-	}
-	b, err := scanUnit(tx.QueryRow(ctx, `SELECT `+unitCols+` FROM units WHERE type = '`+string(org.Branch)+`' AND id IN (`+db.In(len(ids))+`)
-		ORDER BY depth DESC LIMIT 1`, ids...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, nil
-	}
-	return b, err
+	return b, nil
 }
 
 // member is what this package needs of a roster entry (never the private fields).
@@ -132,7 +102,7 @@ const commitmentCols = `c.id, c.campaign_id, c.kind, c.unit_id, u.name, COALESCE
 	c.published_at, c.read_out_at, COALESCE(c.read_out_meeting_id, 0), c.created_at, c.updated_at,
 	(SELECT COUNT(*) FROM commitment_items i WHERE i.commitment_id = c.id)`
 
-const commitmentFrom = ` FROM commitments c JOIN units u ON u.id = c.unit_id LEFT JOIN members m ON m.id = c.member_id
+var commitmentFrom = ` FROM commitments c` + org.JoinUnit("u", "c.unit_id") + ` LEFT JOIN members m ON m.id = c.member_id
 	LEFT JOIN users ru ON ru.id = c.recorded_by LEFT JOIN users vu ON vu.id = c.reviewed_by`
 
 func commitmentDest(c *Commitment) []any {
@@ -262,15 +232,19 @@ func insertReview(ctx context.Context, tx *db.Tx, a *org.Actor, id int64, versio
 // meetingIn checks that a meeting exists and was held by a unit inside the
 // subtree at path.
 func meetingIn(ctx context.Context, tx *db.Tx, meetingID int64, path string) error {
-	var p string
-	err := tx.QueryRow(ctx, `SELECT u.path FROM meetings mt JOIN units u ON u.id = mt.unit_id WHERE mt.id = ?`, meetingID).Scan(&p)
+	var unitID int64
+	err := tx.QueryRow(ctx, `SELECT unit_id FROM meetings WHERE id = ?`, meetingID).Scan(&unitID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.Field("meeting_id", "会议不存在", "No such meeting")
 	}
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(p, path) {
+	u, err := getUnit(ctx, tx, unitID)
+	if err != nil {
+		return err
+	}
+	if !u.Within(path) {
 		return apperr.Field("meeting_id", "只能关联本支部的会议", "Only a meeting of this branch can be linked")
 	}
 	return nil

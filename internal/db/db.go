@@ -18,7 +18,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // SQLite driver "sqlite" (pure Go)
+	"modernc.org/sqlite"               // SQLite driver (pure Go)
 )
 
 // Engine names the database engine.
@@ -51,18 +51,34 @@ func ParseTime(s string) time.Time {
 // DB is an open database: a writer pool and a reader pool. On SQLite the
 // writer is a single connection (one writer at a time, BEGIN IMMEDIATE) and
 // readers are a separate pool; on PostgreSQL both are the same pool.
+//
+// It is also the application's one clock: Now is the instant every use case
+// runs at (each Tx carries it) and Zone is where calendar days are counted
+// (--tz, Asia/Shanghai by default). Features ask the DB or their Tx for
+// "now" and "today" (Today, Local) and never the process's clock or zone.
 type DB struct {
 	Engine Engine
 	W      *sql.DB
 	R      *sql.DB
 	Now    func() time.Time
+	Zone   *time.Location // nil means DefaultZone
 	dsn    string
+}
+
+// Options tune Open; the zero value is the default.
+type Options struct {
+	// NoStmtCache turns off the per-connection cache of compiled SQLite
+	// statements (see stmtcache.go); for benchmarks.
+	NoStmtCache bool
 }
 
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL,
 // or a SQLite file path (optionally prefixed with sqlite: or file:).
-func Open(ctx context.Context, dsn string) (*DB, error) {
-	d := &DB{Now: time.Now, dsn: dsn}
+func Open(ctx context.Context, dsn string) (*DB, error) { return OpenWith(ctx, dsn, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
+	d := &DB{Now: time.Now, Zone: DefaultZone, dsn: dsn}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d.Engine = Postgres
@@ -82,19 +98,17 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
-		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
+		cache := stmtCacheSize
+		if o.NoStmtCache {
+			cache = 0
 		}
+		drv := &sqlite.Driver{}
+		w := sql.OpenDB(&sqliteConnector{dsn: base + "&_txlock=immediate", size: cache, drv: drv})
 		w.SetMaxOpenConns(1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
-		if err != nil {
-			w.Close()
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+		r := sql.OpenDB(&sqliteConnector{dsn: base + "&_pragma=query_only(1)", size: cache, drv: drv})
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
 		r.SetConnMaxIdleTime(0)
@@ -128,7 +142,7 @@ func (d *DB) Close() error {
 	return err
 }
 
-// Ping checks that the database answers (used by /healthz).
+// Ping checks that the database answers, writer and readers.
 func (d *DB) Ping(ctx context.Context) error {
 	if err := d.W.PingContext(ctx); err != nil {
 		return err
@@ -171,7 +185,8 @@ type Tx struct {
 	tx       *sql.Tx
 	Engine   Engine
 	Now      time.Time
-	ReadOnly bool // opened by View
+	Zone     *time.Location // where days are counted (the DB's Zone)
+	ReadOnly bool           // opened by View
 }
 
 // WithClock returns the same database (the same pools) whose transactions
@@ -199,7 +214,7 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *T
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, Engine: d.Engine, Now: d.Now().UTC(), ReadOnly: readOnly}
+	tx := &Tx{tx: stx, Engine: d.Engine, Now: d.Now().UTC(), Zone: d.zone(), ReadOnly: readOnly}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()

@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"chuangzheng/internal/db"
@@ -106,5 +108,86 @@ func TestWritesAreDurable(t *testing.T) {
 			}
 		}
 		t.Fatalf("synchronous = %q on the write path, want one of %v", got, want)
+	})
+}
+
+// The same statement run again while its own rows are open (a query inside
+// the loop over its results) gives both runs their own rows. SQLite only:
+// PostgreSQL (pgx) refuses a second query on a connection whose rows are
+// open ("conn busy"), so no code does that on either engine.
+func TestSameQueryNested(t *testing.T) {
+	{
+		d := dbtest.SQLite(t)
+		ctx := context.Background()
+		err := d.Update(ctx, func(tx *db.Tx) error {
+			for _, n := range []string{"甲", "乙", "丙"} {
+				if _, err := tx.Insert(ctx, `INSERT INTO units (name, type, created_at, updated_at) VALUES (?, ?, ?, ?)`, n, "党委", tx.NowText(), tx.NowText()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, view := range []func(context.Context, func(*db.Tx) error) error{d.View, d.Update} {
+			var outer, inner []string
+			err = view(ctx, func(tx *db.Tx) error {
+				const q = `SELECT name FROM units WHERE name <> ? ORDER BY id`
+				rows, err := tx.Query(ctx, q, "乙")
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var name string
+					if err := rows.Scan(&name); err != nil {
+						return err
+					}
+					outer = append(outer, name)
+					in, err := tx.Query(ctx, q, name)
+					if err != nil {
+						return err
+					}
+					for in.Next() {
+						var x string
+						if err := in.Scan(&x); err != nil {
+							in.Close()
+							return err
+						}
+						inner = append(inner, x)
+					}
+					if err := in.Close(); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(outer) != "[甲 丙]" || fmt.Sprint(inner) != "[乙 丙 甲 乙]" {
+				t.Fatalf("outer %v inner %v", outer, inner)
+			}
+		}
+	}
+}
+
+func TestReady(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if err := d.Ready(ctx); err != nil {
+			t.Fatalf("ready after migrate: %v", err)
+		}
+		err := d.Update(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, `DELETE FROM schema_migrations WHERE name = ?`, "0002_campaign.sql")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Ready(ctx); err == nil || !strings.Contains(err.Error(), "0002_campaign.sql") {
+			t.Fatalf("ready with a migration missing: %v", err)
+		}
 	})
 }

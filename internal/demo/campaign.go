@@ -25,7 +25,7 @@ func LoadCampaign(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 	var rootID, officeID int64
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+		if err := org.UnitIDByName(ctx, tx, RootName, &rootID); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
@@ -167,7 +167,7 @@ func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 	var rootID, officeID, cityID, campaignID int64
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+		if err := org.UnitIDByName(ctx, tx, RootName, &rootID); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
@@ -288,7 +288,7 @@ func LoadMeetings(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign
 			return err
 		}
 		acked := *cs
-		acked.DB = newCalendar(d, cs.Zone).on(date(5, 29), 16, 20)
+		acked.DB = newCalendar(d).on(date(5, 29), 16, 20)
 		if _, err := acked.Acknowledge(ctx, city, rep.ID, "收悉。请按方案抓好落实。"); err != nil {
 			return err
 		}

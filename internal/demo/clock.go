@@ -16,11 +16,8 @@ type calendar struct {
 	today time.Time
 }
 
-func newCalendar(d *db.DB, zone *time.Location) calendar {
-	if zone == nil {
-		zone = time.UTC
-	}
-	return calendar{d: d, zone: zone, today: d.Now()}
+func newCalendar(d *db.DB) calendar {
+	return calendar{d: d, zone: d.Location(), today: d.Now()}
 }
 
 // on is the database as seen on day at hour:minute (in the campaign's

@@ -33,7 +33,7 @@ func LoadCommitments(ctx context.Context, d *db.DB, orgs *org.Service, cs *campa
 	var rootID, campaignID int64
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+		if err := org.UnitIDByName(ctx, tx, RootName, &rootID); err != nil {
 			return fmt.Errorf("demo bureau: %w", err)
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM campaigns WHERE unit_id = ? AND year = ?`, rootID, year).Scan(&campaignID); err != nil {
@@ -45,7 +45,7 @@ func LoadCommitments(ctx context.Context, d *db.DB, orgs *org.Service, cs *campa
 		return err
 	}
 	l := &loader{ctx: ctx, d: d, orgs: orgs, cms: cms, year: year, campaign: campaignID, actors: map[string]*org.Actor{},
-		rng: rand.New(rand.NewPCG(uint64(year), 11)), cal: newCalendar(d, cs.Zone)}
+		rng: rand.New(rand.NewPCG(uint64(year), 11)), cal: newCalendar(d)}
 	office, err := l.actor("office")
 	if err != nil {
 		return err

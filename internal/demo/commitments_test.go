@@ -151,7 +151,7 @@ func TestDemoCommitments(t *testing.T) {
 		// The public board of 市渔场: the branch's own commitment first, then members; no private data.
 		var farmID int64
 		_ = d.View(ctx, func(tx *db.Tx) error {
-			return tx.QueryRow(ctx, `SELECT id FROM units WHERE name = '市渔场'`).Scan(&farmID)
+			return org.UnitIDByName(ctx, tx, "市渔场", &farmID)
 		})
 		b, err := cms.Published(ctx, farmID)
 		if err != nil {

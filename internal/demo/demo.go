@@ -6,6 +6,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -107,7 +108,15 @@ func Accounts() []Account {
 func Loaded(ctx context.Context, d *db.DB) (bool, error) {
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM units WHERE name = ?`, RootName).Scan(&n)
+		var id int64
+		err := org.UnitIDByName(ctx, tx, RootName, &id)
+		if err == nil {
+			n = 1
+		}
+		if errors.Is(err, org.ErrNoUnit) {
+			return nil
+		}
+		return err
 	})
 	return n > 0, err
 }
@@ -193,7 +202,7 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 		}
 		addMember := func(m org.Member, username string) (org.Member, error) {
 			m.Normalize()
-			if fe := m.Validate(); len(fe) > 0 {
+			if fe := m.Validate(tx.Local(tx.Now)); len(fe) > 0 {
 				return m, fmt.Errorf("demo member %s: %v", m.Name, fe)
 			}
 			m, err := org.CreateMemberTx(ctx, tx, a, m)

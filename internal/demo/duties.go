@@ -35,7 +35,7 @@ func LoadDuties(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.S
 	var rootID, campaignID int64
 	var n int
 	err := d.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+		if err := org.UnitIDByName(ctx, tx, RootName, &rootID); err != nil {
 			return fmt.Errorf("demo bureau: %w", err)
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM campaigns WHERE unit_id = ? AND year = ?`, rootID, year).Scan(&campaignID); err != nil {

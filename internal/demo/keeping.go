@@ -38,7 +38,7 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 	}
 	var list []kept
 	err := d.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, RootName).Scan(&rootID); err != nil {
+		if err := org.UnitIDByName(ctx, tx, RootName, &rootID); err != nil {
 			return fmt.Errorf("demo bureau: %w", err)
 		}
 		if err := tx.QueryRow(ctx, `SELECT id FROM campaigns WHERE unit_id = ? AND year = ?`, rootID, year).Scan(&campaignID); err != nil {
@@ -67,7 +67,7 @@ func LoadKeeping(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 		return err
 	}
 	l := &loader{ctx: ctx, d: d, orgs: orgs, cms: cms, year: year, campaign: campaignID, actors: map[string]*org.Actor{},
-		rng: rand.New(rand.NewPCG(uint64(year), 17)), cal: newCalendar(d, cs.Zone)}
+		rng: rand.New(rand.NewPCG(uint64(year), 17)), cal: newCalendar(d)}
 	// on is the commitment service on a day of the demo year.
 	on := func(m, day int) *commitment.Service {
 		return &commitment.Service{DB: l.cal.on(civil.Date{Y: year, M: m, D: day}, 9+l.rng.IntN(8), l.rng.IntN(60))}

@@ -167,7 +167,7 @@ func TestDemoDutiesAndKeeping(t *testing.T) {
 				return err
 			}
 			if err := tx.QueryRow(ctx, `SELECT COUNT(DISTINCT s.commitment_id) FROM commitment_selfchecks s JOIN commitments c ON c.id = s.commitment_id
-				JOIN units u ON u.id = c.unit_id WHERE u.name = ?`, demo.LateBranch).Scan(&lateSelf); err != nil {
+				`+org.JoinUnit("u", "c.unit_id")+` WHERE u.name = ?`, demo.LateBranch).Scan(&lateSelf); err != nil {
 				return err
 			}
 			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM commitment_verdicts`).Scan(&verdicts)

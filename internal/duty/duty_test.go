@@ -41,7 +41,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	}
 	f := &fixture{t: t, d: d, org: &org.Service{DB: d}, m: &meeting.Service{DB: d}, units: map[string]int64{}}
 	f.s = &duty.Service{DB: d, Notice: &notice.Service{DB: d}}
-	f.now = time.Date(2026, 6, 2, 9, 30, 0, 0, notice.Shanghai)
+	f.now = time.Date(2026, 6, 2, 9, 30, 0, 0, db.DefaultZone)
 	d.Now = func() time.Time { return f.now }
 	tree, err := f.org.Tree(ctx, org.System())
 	if err != nil {
@@ -81,7 +81,7 @@ func (f *fixture) memberWhere(unit, cond string) (int64, string) {
 	var id int64
 	var user string
 	err := f.d.View(ctx, func(tx *db.Tx) error {
-		return tx.QueryRow(ctx, `SELECT m.id, us.username FROM members m JOIN units u ON u.id = m.unit_id JOIN users us ON us.member_id = m.id
+		return tx.QueryRow(ctx, `SELECT m.id, us.username FROM members m `+org.JoinUnit("u", "m.unit_id")+` JOIN users us ON us.member_id = m.id
 			WHERE u.name = ? AND `+cond+` ORDER BY m.id LIMIT 1`, unit).Scan(&id, &user)
 	})
 	if err != nil {

@@ -38,29 +38,20 @@ func userRef(a *org.Actor) any {
 
 // unitByID reads a unit with the fields authorisation needs.
 func unitByID(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
-	var u org.Unit
-	var parent sql.NullInt64
-	err := tx.QueryRow(ctx, `SELECT id, COALESCE(parent_id, 0), name, type, path, COALESCE(closed_at, '') FROM units WHERE id = ?`, id).
-		Scan(&u.ID, &parent, &u.Name, &u.Type, &u.Path, &u.ClosedAt)
-	u.ParentID = parent.Int64
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.NotFoundf("组织", "Organisation")
-	}
-	return u, err
+	return org.UnitTx(ctx, tx, id)
 }
 
 // branchOf returns the 党支部 a unit belongs to (itself if it is one).
 func branchOf(ctx context.Context, tx *db.Tx, unitID int64) (org.Unit, error) {
-	var id int64
-	err := tx.QueryRow(ctx, `SELECT b.id FROM units b, units u WHERE u.id = ? AND b.type = ? AND u.path LIKE (b.path || '%')
-		ORDER BY LENGTH(b.path) DESC LIMIT 1`, unitID, string(org.Branch)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return org.Unit{}, apperr.Field("unit", "只有党支部及其党员需要明确职责", "Only branches and their members state duties")
-	}
+	u, err := unitByID(ctx, tx, unitID)
 	if err != nil {
-		return org.Unit{}, err
+		return u, err
 	}
-	return unitByID(ctx, tx, id)
+	b, ok, err := org.BranchOfTx(ctx, tx, u)
+	if err == nil && !ok {
+		err = apperr.Field("unit", "只有党支部及其党员需要明确职责", "Only branches and their members state duties")
+	}
+	return b, err
 }
 
 type campaignRow struct {
@@ -71,7 +62,7 @@ type campaignRow struct {
 
 func campaignFor(ctx context.Context, tx *db.Tx, id int64, branch org.Unit) (campaignRow, error) {
 	var c campaignRow
-	err := tx.QueryRow(ctx, `SELECT c.id, c.title, u.path FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = ?`, id).Scan(&c.ID, &c.Title, &c.Path)
+	err := tx.QueryRow(ctx, `SELECT c.id, c.title, u.path FROM campaigns c `+org.JoinUnit("u", "c.unit_id")+` WHERE c.id = ?`, id).Scan(&c.ID, &c.Title, &c.Path)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, apperr.NotFoundf("活动", "Campaign")
 	}
@@ -88,8 +79,16 @@ func campaignFor(ctx context.Context, tx *db.Tx, id int64, branch org.Unit) (cam
 func (s *Service) CampaignFor(ctx context.Context, unitID int64) (int64, error) {
 	var id int64
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT c.id FROM campaigns c JOIN units cu ON cu.id = c.unit_id, units u
-			WHERE u.id = ? AND c.status = 'active' AND u.path LIKE (cu.path || '%') ORDER BY c.year DESC, c.id DESC LIMIT 1`, unitID).Scan(&id)
+		u, err := unitByID(ctx, tx, unitID)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		covers := org.CampaignCovers("c.unit_id", u)
+		err = tx.QueryRow(ctx, `SELECT c.id FROM campaigns c WHERE c.status = 'active' AND `+covers.SQL+` ORDER BY c.year DESC, c.id DESC LIMIT 1`,
+			covers.Args...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -123,7 +122,7 @@ const dutyCols = `d.id, d.campaign_id, d.unit_id, u.name, COALESCE(d.member_id, 
 	COALESCE(ud.username, ''), d.declared_at, COALESCE(d.meeting_id, 0), COALESCE(mt.title, ''), d.discussion_note, d.discussed_at,
 	COALESCE(uc.username, ''), d.confirmed_at, COALESCE(d.notice_id, 0), d.version`
 
-const dutyFrom = ` FROM duties d JOIN units u ON u.id = d.unit_id LEFT JOIN members m ON m.id = d.member_id
+var dutyFrom = ` FROM duties d ` + org.JoinUnit("u", "d.unit_id") + ` LEFT JOIN members m ON m.id = d.member_id
 	LEFT JOIN users ud ON ud.id = d.declared_by LEFT JOIN users uc ON uc.id = d.confirmed_by LEFT JOIN meetings mt ON mt.id = d.meeting_id`
 
 func scanDuty(sc interface{ Scan(...any) error }) (Duty, error) {
@@ -137,7 +136,7 @@ func scanDuty(sc interface{ Scan(...any) error }) (Duty, error) {
 // withNotice fills the duty's notice and step.
 func withNotice(ctx context.Context, tx *db.Tx, d *Duty) error {
 	if d.NoticeID != 0 {
-		n := notice.Notice{ID: d.NoticeID}
+		n := notice.Notice{ID: d.NoticeID, Zone: tx.Zone}
 		var opens, closes string
 		err := tx.QueryRow(ctx, `SELECT unit_id, title, days, opens_at, closes_at, status FROM notices WHERE id = ?`, d.NoticeID).
 			Scan(&n.UnitID, &n.Title, &n.Days, &opens, &closes, &n.Status)
@@ -196,7 +195,7 @@ func memberByID(ctx context.Context, tx *db.Tx, id int64) (memberRow, error) {
 }
 
 func branchMembers(ctx context.Context, tx *db.Tx, branch org.Unit) ([]memberRow, error) {
-	rows, err := tx.Query(ctx, `SELECT m.id, m.unit_id, m.name, m.no_post, m.retired, m.oral FROM members m JOIN units u ON u.id = m.unit_id
+	rows, err := tx.Query(ctx, `SELECT m.id, m.unit_id, m.name, m.no_post, m.retired, m.oral FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 		WHERE u.path LIKE ?`+activeMembers+` ORDER BY m.id`, branch.Path+"%")
 	if err != nil {
 		return nil, err
@@ -642,7 +641,7 @@ func readable(ctx context.Context, tx *db.Tx, a *org.Actor, branch org.Unit) (bo
 		return false, nil
 	}
 	var n int
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m JOIN units u ON u.id = m.unit_id WHERE m.id = ? AND u.path LIKE ?`, a.MemberID, branch.Path+"%").Scan(&n)
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m `+org.JoinUnit("u", "m.unit_id")+` WHERE m.id = ? AND u.path LIKE ?`, a.MemberID, branch.Path+"%").Scan(&n)
 	return n > 0, err
 }
 

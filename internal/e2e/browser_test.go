@@ -75,8 +75,7 @@ func startApp(t *testing.T) *app {
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	orgs := &org.Service{DB: d}
-	zone, _ := time.LoadLocation("Asia/Shanghai")
-	campaigns := &campaign.Service{DB: d, Zone: zone}
+	campaigns := &campaign.Service{DB: d} // days in the DB's zone (Asia/Shanghai by default)
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Commitment: &commitment.Service{DB: d}, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

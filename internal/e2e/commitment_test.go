@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"chuangzheng/internal/org"
 	"context"
 	"fmt"
 	"io"
@@ -47,7 +48,7 @@ func TestCommitmentLoopInBrowser(t *testing.T) {
 		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT us.username, m.name FROM users us JOIN members m ON m.id = us.member_id JOIN units u ON u.id = m.unit_id
+		return tx.QueryRow(ctx, `SELECT us.username, m.name FROM users us JOIN members m ON m.id = us.member_id `+org.JoinUnit("u", "m.unit_id")+`
 			WHERE u.name = '市渔场' AND us.username <> 'scyc'
 			AND (SELECT display_name FROM users WHERE username = 'scyc') NOT LIKE '%' || m.name || '%' ORDER BY m.id LIMIT 1`).Scan(&memberUser, &memberName)
 	})

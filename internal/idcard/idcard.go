@@ -128,9 +128,6 @@ func Make(region string, birth civil.Date, seq int) string {
 	return first + string(CheckDigit(first))
 }
 
-// Validate checks s against today's date; see ValidateAt.
-func Validate(s string) (Info, error) { return ValidateAt(s, time.Now()) }
-
 // ValidateAt checks that s is a valid 18-character citizen identity number
 // whose birth date is not after now. Surrounding and embedded spaces,
 // full-width digits and a lower-case x are tolerated and normalised. Old

@@ -167,13 +167,19 @@ func TestAllProvinces(t *testing.T) {
 }
 
 func TestValidateUsesNow(t *testing.T) {
-	n := Make("430202", civil.Today(), 1)
-	if _, err := Validate(n); err != nil {
-		t.Errorf("Validate(born today) = %v", err)
+	// 02:30 on 2 June in Beijing is still 1 June in UTC: the day is now's own.
+	beijing := time.FixedZone("CST", 8*3600)
+	now := time.Date(2026, 6, 1, 18, 30, 0, 0, time.UTC).In(beijing)
+	n := Make("430202", civil.Date{Y: 2026, M: 6, D: 2}, 1)
+	if _, err := ValidateAt(n, now); err != nil {
+		t.Errorf("ValidateAt(born today) = %v", err)
 	}
-	n = Make("430202", civil.FromTime(time.Now().AddDate(0, 0, 2)), 1)
-	if _, err := Validate(n); err == nil {
-		t.Errorf("Validate(born the day after tomorrow) succeeded")
+	if _, err := ValidateAt(n, now.UTC()); err == nil {
+		t.Errorf("ValidateAt(born tomorrow, in UTC) succeeded")
+	}
+	n = Make("430202", civil.FromTime(now.AddDate(0, 0, 2)), 1)
+	if _, err := ValidateAt(n, now); err == nil {
+		t.Errorf("ValidateAt(born the day after tomorrow) succeeded")
 	}
 }
 

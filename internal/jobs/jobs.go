@@ -127,7 +127,7 @@ func Backoff(n int) time.Duration {
 type Runner struct {
 	DB       *db.DB
 	ID       string           // this instance's name, stored in locked_by ("" gives host-random)
-	Now      func() time.Time // nil means time.Now
+	Now      func() time.Time // nil means the DB's clock
 	Lease    time.Duration    // how long a claim lasts; handlers get a context with this deadline (0 means 5 min)
 	Handlers map[string]Handler
 	// RetrySafe lists kinds whose handlers may run again after a crash
@@ -153,7 +153,7 @@ func (r *Runner) now() time.Time {
 	if r.Now != nil {
 		return r.Now().UTC()
 	}
-	return time.Now().UTC()
+	return r.DB.Now().UTC()
 }
 
 func (r *Runner) lease() time.Duration {

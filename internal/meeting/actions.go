@@ -124,7 +124,7 @@ func ownerAllowed(ctx context.Context, tx *db.Tx, r row, userID int64) (bool, er
 			return ok, err
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT g.role, COALESCE(u.path, '') FROM role_grants g LEFT JOIN units u ON u.id = g.unit_id WHERE g.user_id = ?`, userID)
+	rows, err := tx.Query(ctx, `SELECT g.role, COALESCE(u.path, '') FROM role_grants g `+org.LeftJoinUnit("u", "g.unit_id")+` WHERE g.user_id = ?`, userID)
 	if err != nil {
 		return false, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) SetActionDone(ctx context.Context, a *org.Actor, meetingID, ac
 // unitIDs and the units below them. Items of cancelled meetings are left out.
 func (s *Service) Todos(ctx context.Context, tx *db.Tx, userID int64, unitIDs []int64) ([]campaign.Todo, error) {
 	q := `SELECT a.owner_id, m.unit_id, a.title, a.due_on, m.id FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id
-		JOIN units u ON u.id = m.unit_id WHERE a.done = FALSE AND m.status <> 'cancelled'`
+		` + org.JoinUnit("u", "m.unit_id") + ` WHERE a.done = FALSE AND m.status <> 'cancelled'`
 	var args []any
 	if userID != 0 {
 		q += ` AND a.owner_id = ?`
@@ -218,27 +218,17 @@ func (s *Service) Todos(ctx context.Context, tx *db.Tx, userID int64, unitIDs []
 		if len(unitIDs) == 0 {
 			return nil, nil
 		}
-		ids := make([]any, len(unitIDs))
-		for i, id := range unitIDs {
-			ids[i] = id
-		}
-		rows, err := tx.Query(ctx, `SELECT path FROM units WHERE id IN (`+db.In(len(ids))+`)`, ids...)
+		units, err := org.UnitsTx(ctx, tx, unitIDs)
 		if err != nil {
 			return nil, err
 		}
 		var or []string
-		for rows.Next() {
-			var p string
-			if err := rows.Scan(&p); err != nil {
-				rows.Close()
-				return nil, err
+		for _, id := range unitIDs {
+			if u, ok := units[id]; ok {
+				p := org.Subtree("u", u.Path)
+				or = append(or, "("+p.SQL+")")
+				args = append(args, p.Args...)
 			}
-			or = append(or, "(u.path >= ? AND u.path < ?)")
-			args = append(args, p, pathEnd(p))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 		if len(or) == 0 {
 			return nil, nil

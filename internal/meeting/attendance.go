@@ -189,7 +189,7 @@ func count(list []Attendee) Counts {
 func attendees(ctx context.Context, tx *db.Tx, id int64, s *Service) ([]Attendee, error) {
 	rows, err := tx.Query(ctx, `SELECT ma.member_id, m.name, u.name, ma.expected, ma.status, ma.reason, ma.signed_at, ma.method, m.retired,
 		COALESCE(sb.display_name, ''), COALESCE(sb.username, ''), COALESCE(us.id, 0), COALESCE(us.disabled, TRUE)
-		FROM meeting_attendees ma JOIN members m ON m.id = ma.member_id JOIN units u ON u.id = m.unit_id
+		FROM meeting_attendees ma JOIN members m ON m.id = ma.member_id `+org.JoinUnit("u", "m.unit_id")+`
 		LEFT JOIN users sb ON sb.id = ma.signed_by LEFT JOIN users us ON us.member_id = ma.member_id
 		WHERE ma.meeting_id = ? ORDER BY u.path, m.id`, id)
 	if err != nil {
@@ -271,10 +271,10 @@ func owners(ctx context.Context, tx *db.Tx, r row, list []Attendee) ([]Owner, er
 // candidates are members who may be added to the list: the subtree's
 // members not on it yet.
 func candidates(ctx context.Context, tx *db.Tx, r row) ([]Candidate, error) {
-	rows, err := tx.Query(ctx, `SELECT m.id, m.name, u.name FROM members m JOIN units u ON u.id = m.unit_id
+	rows, err := tx.Query(ctx, `SELECT m.id, m.name, u.name FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 		WHERE u.path >= ? AND u.path < ? AND m.status NOT IN ('已转出', '已去世')
 		AND NOT EXISTS (SELECT 1 FROM meeting_attendees ma WHERE ma.meeting_id = ? AND ma.member_id = m.id)
-		ORDER BY u.path, m.id LIMIT 500`, r.unit.Path, pathEnd(r.unit.Path), r.ID)
+		ORDER BY u.path, m.id LIMIT 500`, r.unit.Path, org.PathEnd(r.unit.Path), r.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +332,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Page, error
 			var or []string
 			for _, p := range paths {
 				or = append(or, "(u.path >= ? AND u.path < ?)")
-				args = append(args, p, pathEnd(p))
+				args = append(args, p, org.PathEnd(p))
 			}
 			if a.MemberID != 0 {
 				or = append(or, "EXISTS (SELECT 1 FROM meeting_attendees x WHERE x.meeting_id = m.id AND x.member_id = ?)")
@@ -348,7 +348,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Page, error
 				return err
 			}
 			where = append(where, "u.path >= ? AND u.path < ?")
-			args = append(args, u.Path, pathEnd(u.Path))
+			args = append(args, u.Path, org.PathEnd(u.Path))
 		}
 		if f.Type != "" {
 			where = append(where, "m.type = ?")
@@ -365,7 +365,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Page, error
 			where = append(where, "m.starts_at < ?")
 			args = append(args, db.FormatTime(today))
 		}
-		from := ` FROM meetings m JOIN units u ON u.id = m.unit_id`
+		from := ` FROM meetings m ` + org.JoinUnit("u", "m.unit_id")
 		if len(where) > 0 {
 			from += " WHERE " + strings.Join(where, " AND ")
 		}

@@ -3,12 +3,12 @@ package meeting
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
+	"chuangzheng/internal/org"
 )
 
 // Events lists, for calendars (campaign.EventSource), the meetings between
@@ -23,29 +23,16 @@ func (s *Service) Events(ctx context.Context, tx *db.Tx, userID int64, from, to 
 	}
 	lo := time.Date(from.Y, time.Month(from.M), max(from.D, 1), 0, 0, 0, 0, s.loc())
 	hi := time.Date(to.Y, time.Month(to.M), max(to.D, 1), 0, 0, 0, 0, s.loc()).AddDate(0, 0, 1)
-	rows, err := tx.Query(ctx, `SELECT g.role, COALESCE(u.path, '') FROM role_grants g LEFT JOIN units u ON u.id = g.unit_id WHERE g.user_id = ?`, userID)
+	a, err := org.ActorTx(ctx, tx, userID)
 	if err != nil {
-		return nil, err
+		return nil, nil // unknown or disabled user: nothing
 	}
-	or := []string{"EXISTS (SELECT 1 FROM meeting_attendees x WHERE x.meeting_id = m.id AND x.member_id = ?)"}
-	args := []any{db.FormatTime(lo), db.FormatTime(hi), member}
-	for rows.Next() {
-		var role, p string
-		if err := rows.Scan(&role, &p); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if (role == "office" || role == "secretary") && p != "" {
-			or = append(or, "(u.path >= ? AND u.path < ?)")
-			args = append(args, p, pathEnd(p))
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = tx.Query(ctx, `SELECT m.id, m.title, m.type, m.starts_at, m.place FROM meetings m JOIN units u ON u.id = m.unit_id
-		WHERE m.starts_at >= ? AND m.starts_at < ? AND m.status <> 'cancelled' AND (`+strings.Join(or, " OR ")+`) ORDER BY m.starts_at, m.id`, args...)
+	// Meetings they are on the list of, and those of the units they run.
+	scope := org.Or(org.Piece{SQL: "EXISTS (SELECT 1 FROM meeting_attendees x WHERE x.meeting_id = m.id AND x.member_id = ?)", Args: []any{member}},
+		a.GrantScope("u", org.RoleOffice, org.RoleSecretary))
+	args := append([]any{db.FormatTime(lo), db.FormatTime(hi)}, scope.Args...)
+	rows, err := tx.Query(ctx, `SELECT m.id, m.title, m.type, m.starts_at, m.place FROM meetings m `+org.JoinUnit("u", "m.unit_id")+`
+		WHERE m.starts_at >= ? AND m.starts_at < ? AND m.status <> 'cancelled' AND `+scope.SQL+` ORDER BY m.starts_at, m.id`, args...)
 	if err != nil {
 		return nil, err
 	}

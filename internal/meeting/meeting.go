@@ -24,19 +24,13 @@ type Service struct {
 	// SignInWindow is how long before the meeting's day begins and after it
 	// ends members may sign in by QR code (default 3 hours).
 	SignInWindow time.Duration
-	// Loc is the wall-clock zone meetings are entered in (default Asia/Shanghai).
-	Loc *time.Location
+	// (Meetings are entered in the DB's zone, --tz: db.DB.Location.)
 }
 
 // DefaultSignInWindow is used when Service.SignInWindow is zero.
 const DefaultSignInWindow = 3 * time.Hour
 
-func (s *Service) loc() *time.Location {
-	if s.Loc != nil {
-		return s.Loc
-	}
-	return shanghai
-}
+func (s *Service) loc() *time.Location { return s.DB.Location() }
 
 func (s *Service) window() time.Duration {
 	if s.SignInWindow > 0 {
@@ -44,14 +38,6 @@ func (s *Service) window() time.Duration {
 	}
 	return DefaultSignInWindow
 }
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
 
 // Type is the kind of meeting.
 type Type string

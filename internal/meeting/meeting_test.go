@@ -438,8 +438,8 @@ func TestSignIn(t *testing.T) {
 		if _, err := f.m.SignIn(ctx, f.as(f.memberUsers("市渔场")[1]), m.Token); code(err) != apperr.Forbidden {
 			t.Errorf("farm member signs in: %v", err)
 		}
-		if _, err := f.m.SignIn(ctx, sec, m.Token); code(err) != apperr.Forbidden {
-			t.Errorf("secretary account without member signs in: %v", err)
+		if _, err := f.m.SignIn(ctx, f.as("city"), m.Token); code(err) != apperr.Forbidden {
+			t.Errorf("an account without a member (the city's office) signs in: %v", err)
 		}
 		if _, err := f.m.SignIn(ctx, alice, "notavalidtokenatall"); code(err) != apperr.NotFound {
 			t.Errorf("bad token: %v", err)

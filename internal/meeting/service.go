@@ -172,8 +172,8 @@ func defaultAttendees(ctx context.Context, tx *db.Tx, id int64, unit org.Unit, t
 	now := tx.NowText()
 	if t == Leadership {
 		res, err := tx.Exec(ctx, `INSERT INTO meeting_attendees (meeting_id, member_id, expected, status, updated_at)
-			SELECT DISTINCT CAST(? AS BIGINT), l.member_id, TRUE, 'expected', CAST(? AS TEXT) FROM liaisons l JOIN units u ON u.id = l.unit_id
-			WHERE l.ended_on = '' AND u.path >= ? AND u.path < ?`, id, now, unit.Path, pathEnd(unit.Path))
+			SELECT DISTINCT CAST(? AS BIGINT), l.member_id, TRUE, 'expected', CAST(? AS TEXT) FROM liaisons l `+org.JoinUnit("u", "l.unit_id")+`
+			WHERE l.ended_on = '' AND u.path >= ? AND u.path < ?`, id, now, unit.Path, org.PathEnd(unit.Path))
 		if err != nil {
 			return err
 		}
@@ -182,9 +182,9 @@ func defaultAttendees(ctx context.Context, tx *db.Tx, id int64, unit org.Unit, t
 		}
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO meeting_attendees (meeting_id, member_id, expected, status, updated_at)
-		SELECT CAST(? AS BIGINT), m.id, TRUE, 'expected', CAST(? AS TEXT) FROM members m JOIN units u ON u.id = m.unit_id
+		SELECT CAST(? AS BIGINT), m.id, TRUE, 'expected', CAST(? AS TEXT) FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 		WHERE u.path >= ? AND u.path < ? AND u.closed_at IS NULL AND m.status NOT IN ('已转出', '已去世')`,
-		id, now, unit.Path, pathEnd(unit.Path))
+		id, now, unit.Path, org.PathEnd(unit.Path))
 	return err
 }
 

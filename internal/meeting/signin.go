@@ -62,7 +62,7 @@ func (s *Service) byToken(ctx context.Context, tx *db.Tx, a *org.Actor, token st
 	if !validToken(token) {
 		return v, row{}, notFound
 	}
-	r, err := s.scan(tx.QueryRow(ctx, `SELECT `+meetingCols+` FROM meetings m JOIN units u ON u.id = m.unit_id WHERE m.signin_token = ?`, token))
+	r, err := s.scan(tx.QueryRow(ctx, `SELECT `+meetingCols+` FROM meetings m `+org.JoinUnit("u", "m.unit_id")+` WHERE m.signin_token = ?`, token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, r, notFound
 	}

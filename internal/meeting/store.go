@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/base32"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,29 +17,17 @@ import (
 
 func who(a *org.Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
 
-// pathEnd is the first path after every path in the subtree rooted at p, so
-// that a subtree is the range p <= path < pathEnd(p) on both engines.
-func pathEnd(p string) string { return strings.TrimSuffix(p, "/") + "0" }
-
 // pathIDs returns the unit ids of a materialised path ("/1/4/" → 1, 4).
 func pathIDs(p string) []any {
 	var out []any
-	for _, s := range strings.Split(strings.Trim(p, "/"), "/") {
-		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-			out = append(out, id)
-		}
+	for _, id := range org.PathIDs(p) {
+		out = append(out, id)
 	}
 	return out
 }
 
 func getUnit(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
-	var u org.Unit
-	err := tx.QueryRow(ctx, `SELECT id, COALESCE(parent_id, 0), name, type, path, depth, COALESCE(closed_at, '') FROM units WHERE id = ?`, id).
-		Scan(&u.ID, &u.ParentID, &u.Name, &u.Type, &u.Path, &u.Depth, &u.ClosedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.NotFoundf("组织", "Organisation")
-	}
-	return u, err
+	return org.UnitTx(ctx, tx, id)
 }
 
 // newToken is a random, unguessable sign-in token (128 bits, base32).
@@ -84,7 +71,7 @@ func (s *Service) scan(sc interface{ Scan(...any) error }) (row, error) {
 }
 
 func (s *Service) load(ctx context.Context, tx *db.Tx, id int64) (row, error) {
-	r, err := s.scan(tx.QueryRow(ctx, `SELECT `+meetingCols+` FROM meetings m JOIN units u ON u.id = m.unit_id WHERE m.id = ?`, id))
+	r, err := s.scan(tx.QueryRow(ctx, `SELECT `+meetingCols+` FROM meetings m `+org.JoinUnit("u", "m.unit_id")+` WHERE m.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, apperr.NotFoundf("会议", "Meeting")
 	}
@@ -132,12 +119,12 @@ func (s *Service) manageable(ctx context.Context, tx *db.Tx, a *org.Actor, id in
 // below it.
 func eligible(ctx context.Context, tx *db.Tx, unit org.Unit, memberID int64) (bool, error) {
 	var n int
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m JOIN units u ON u.id = m.unit_id WHERE m.id = ? AND u.path >= ? AND u.path < ?`,
-		memberID, unit.Path, pathEnd(unit.Path)).Scan(&n)
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m `+org.JoinUnit("u", "m.unit_id")+` WHERE m.id = ? AND u.path >= ? AND u.path < ?`,
+		memberID, unit.Path, org.PathEnd(unit.Path)).Scan(&n)
 	if err != nil || n > 0 {
 		return n > 0, err
 	}
-	rows, err := tx.Query(ctx, `SELECT u.path FROM liaisons l JOIN units u ON u.id = l.unit_id WHERE l.member_id = ? AND l.ended_on = ''`, memberID)
+	rows, err := tx.Query(ctx, `SELECT u.path FROM liaisons l `+org.JoinUnit("u", "l.unit_id")+` WHERE l.member_id = ? AND l.ended_on = ''`, memberID)
 	if err != nil {
 		return false, err
 	}

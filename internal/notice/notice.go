@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/db"
 )
 
 // Status is a notice's stored state. An open notice whose window has ended
@@ -62,22 +63,14 @@ const (
 	maxSubjectKind = 40
 )
 
-// Shanghai is the zone in which notice days are counted.
-var Shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
-
 // Window returns when a notice posted at opens for days calendar days closes:
 // the posting day counts as the first day, and the window ends at midnight
-// (Beijing time) after the last day. Posted on 10 June for 5 days, it is
-// open to the end of 14 June.
+// after the last day, in opens' zone (the configured zone, --tz: pass
+// tx.Local(tx.Now)). Posted on 10 June for 5 days, it is open to the end of
+// 14 June.
 func Window(opens time.Time, days int) time.Time {
-	o := opens.In(Shanghai)
-	return time.Date(o.Year(), o.Month(), o.Day()+days, 0, 0, 0, 0, Shanghai).UTC()
+	loc := opens.Location()
+	return time.Date(opens.Year(), opens.Month(), opens.Day()+days, 0, 0, 0, 0, loc).UTC()
 }
 
 // Notice is one public notice. Fields marked private are filled only for
@@ -101,6 +94,16 @@ type Notice struct {
 	Unanswered     int         `json:"unanswered"`
 	CreatedBy      string      `json:"created_by,omitempty"` // private
 	CanManage      bool        `json:"can_manage,omitempty"` // Manage only
+	// Zone is where the notice's days are counted: the configured zone,
+	// set by whoever reads the notice from the database (tx.Zone).
+	Zone *time.Location `json:"-"`
+}
+
+func (n Notice) zone() *time.Location {
+	if n.Zone == nil {
+		return db.DefaultZone
+	}
+	return n.Zone
 }
 
 // StatusAt is the status at now: open notices close when the window ends.
@@ -116,11 +119,11 @@ func (n Notice) IsOpen(now time.Time) bool {
 	return n.Status == Open && !now.Before(n.OpensAt) && now.Before(n.ClosesAt)
 }
 
-// LastDay is the last day of the window in Beijing time.
-func (n Notice) LastDay() time.Time { return n.ClosesAt.Add(-time.Nanosecond).In(Shanghai) }
+// LastDay is the last day of the window in the notice's zone.
+func (n Notice) LastDay() time.Time { return n.ClosesAt.Add(-time.Nanosecond).In(n.zone()) }
 
-// FirstDay is the posting day in Beijing time.
-func (n Notice) FirstDay() time.Time { return n.OpensAt.In(Shanghai) }
+// FirstDay is the posting day in the notice's zone.
+func (n Notice) FirstDay() time.Time { return n.OpensAt.In(n.zone()) }
 
 // DaysLeft is the number of calendar days left in the window at now,
 // today included (1 on the last day), 0 when it is over.
@@ -128,8 +131,8 @@ func (n Notice) DaysLeft(now time.Time) int {
 	if !n.IsOpen(now) {
 		return 0
 	}
-	t := now.In(Shanghai)
-	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, Shanghai)
+	t := now.In(n.zone())
+	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, n.zone())
 	return int(n.ClosesAt.Sub(today).Round(time.Hour) / (24 * time.Hour))
 }
 

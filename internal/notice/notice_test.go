@@ -36,7 +36,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	}
 	f := &fixture{t: t, d: d, org: &org.Service{DB: d}, n: &notice.Service{DB: d}, units: map[string]int64{}}
 	// 10 June 2010, 09:30 in Beijing.
-	f.now = time.Date(2010, 6, 10, 9, 30, 0, 0, notice.Shanghai)
+	f.now = time.Date(2010, 6, 10, 9, 30, 0, 0, db.DefaultZone)
 	d.Now = func() time.Time { return f.now }
 	tree, err := f.org.Tree(ctx, org.System())
 	if err != nil {
@@ -74,8 +74,8 @@ func wantCode(t *testing.T, err error, code apperr.Code) {
 func TestWindow(t *testing.T) {
 	// Posted at 23:50 on 10 June Beijing time (15:50 UTC) for 5 days: open to the end of 14 June.
 	opens := time.Date(2010, 6, 10, 15, 50, 0, 0, time.UTC)
-	closes := notice.Window(opens, 5)
-	if want := time.Date(2010, 6, 15, 0, 0, 0, 0, notice.Shanghai); !closes.Equal(want) {
+	closes := notice.Window(opens.In(db.DefaultZone), 5)
+	if want := time.Date(2010, 6, 15, 0, 0, 0, 0, db.DefaultZone); !closes.Equal(want) {
 		t.Fatalf("closes %v, want %v", closes, want)
 	}
 	n := notice.Notice{Status: notice.Open, OpensAt: opens, ClosesAt: closes}
@@ -115,7 +115,7 @@ func TestLifecycle(t *testing.T) {
 		if n.Days != 5 || n.Status != notice.Open || !n.IsOpen(f.now) || n.UnitName != "市渔场" || n.SubjectKind != "duty" || n.SubjectID != 42 {
 			t.Fatalf("posted %+v", n)
 		}
-		if want := time.Date(2010, 6, 15, 0, 0, 0, 0, notice.Shanghai); !n.ClosesAt.Equal(want) {
+		if want := time.Date(2010, 6, 15, 0, 0, 0, 0, db.DefaultZone); !n.ClosesAt.Equal(want) {
 			t.Fatalf("closes at %v, want %v", n.ClosesAt, want)
 		}
 
@@ -225,7 +225,7 @@ func TestLifecycle(t *testing.T) {
 		}
 
 		// The window ends: the notice is closed by the clock alone, before the job runs.
-		f.now = time.Date(2010, 6, 15, 0, 0, 0, 0, notice.Shanghai)
+		f.now = time.Date(2010, 6, 15, 0, 0, 0, 0, db.DefaultZone)
 		pub, _ = f.n.Get(ctx, n.ID)
 		if pub.IsOpen(f.now) || pub.StatusAt(f.now) != notice.Closed || pub.Status != notice.Open {
 			t.Fatalf("at the end: open=%v status=%s", pub.IsOpen(f.now), pub.StatusAt(f.now))

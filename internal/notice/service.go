@@ -51,10 +51,10 @@ const noticeCols = `n.id, n.unit_id, u.name, n.title, n.body, n.subject_kind, n.
 	(SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id),
 	(SELECT COUNT(*) FROM notice_objections o WHERE o.notice_id = n.id AND o.answered_at = '')`
 
-const noticeFrom = ` FROM notices n JOIN units u ON u.id = n.unit_id LEFT JOIN users us ON us.id = n.created_by`
+var noticeFrom = ` FROM notices n ` + org.JoinUnit("u", "n.unit_id") + ` LEFT JOIN users us ON us.id = n.created_by`
 
-func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
-	var n Notice
+func scanNotice(sc interface{ Scan(...any) error }, zone *time.Location) (Notice, error) {
+	n := Notice{Zone: zone}
 	var opens, closes string
 	err := sc.Scan(&n.ID, &n.UnitID, &n.UnitName, &n.Title, &n.Body, &n.SubjectKind, &n.SubjectID, &n.Days, &opens, &closes,
 		&n.Status, &n.ClosedAt, &n.WithdrawReason, &n.CreatedBy, &n.ObjectionCount, &n.Unanswered)
@@ -63,7 +63,7 @@ func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
 }
 
 func getNotice(ctx context.Context, tx *db.Tx, id int64) (Notice, error) {
-	n, err := scanNotice(tx.QueryRow(ctx, `SELECT `+noticeCols+noticeFrom+` WHERE n.id = ?`, id))
+	n, err := scanNotice(tx.QueryRow(ctx, `SELECT `+noticeCols+noticeFrom+` WHERE n.id = ?`, id), tx.Zone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, errNotFound
 	}
@@ -72,13 +72,7 @@ func getNotice(ctx context.Context, tx *db.Tx, id int64) (Notice, error) {
 
 // unitOf reads the unit with the fields authorisation needs.
 func unitOf(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
-	var u org.Unit
-	err := tx.QueryRow(ctx, `SELECT id, name, type, path, COALESCE(closed_at, '') FROM units WHERE id = ?`, id).
-		Scan(&u.ID, &u.Name, &u.Type, &u.Path, &u.ClosedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.NotFoundf("组织", "Organisation")
-	}
-	return u, err
+	return org.UnitTx(ctx, tx, id)
 }
 
 // manageable loads a notice and checks that a may manage it.
@@ -146,7 +140,7 @@ func (s *Service) Post(ctx context.Context, a *org.Actor, in PostInput) (Notice,
 		if u.Closed() {
 			return apperr.Field("unit", "该组织已撤销，不能发布公示", "This organisation has been closed and cannot post notices")
 		}
-		closes := Window(tx.Now, in.Days)
+		closes := Window(tx.Local(tx.Now), in.Days)
 		now := tx.NowText()
 		var createdBy any
 		if a.UserID != 0 {
@@ -260,7 +254,7 @@ func queryNotices(ctx context.Context, tx *db.Tx, q string, args ...any) ([]Noti
 	defer rows.Close()
 	var out []Notice
 	for rows.Next() {
-		n, err := scanNotice(rows)
+		n, err := scanNotice(rows, tx.Zone)
 		if err != nil {
 			return nil, err
 		}
@@ -301,7 +295,7 @@ func (s *Service) Managed(ctx context.Context, a *org.Actor) ([]Notice, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var path string
-			n, err := scanNotice(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &path)...) }))
+			n, err := scanNotice(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &path)...) }), tx.Zone)
 			if err != nil {
 				return err
 			}

@@ -109,16 +109,17 @@ func (c *SMTP) Send(ctx context.Context, e Email, now time.Time) error {
 	if _, ok := ValidEmail(e.To); !ok {
 		return fmt.Errorf("smtp: bad recipient %q", e.To)
 	}
+	// A whole conversation gets at most a minute (the context's deadline
+	// bounds the I/O; a wall-clock limit, not the application's clock).
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
 	d := net.Dialer{Timeout: 10 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", c.addr())
 	if err != nil {
 		return fmt.Errorf("smtp connect: %w", err)
 	}
 	defer conn.Close()
-	deadline := time.Now().Add(60 * time.Second)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
+	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
 	tlsConf := &tls.Config{ServerName: c.Host, MinVersion: tls.VersionTLS12}
 	if c.TLS {

@@ -52,7 +52,7 @@ type Service struct {
 	// MaxAttempts of each delivery job (0: jobs.DefaultMaxAttempts).
 	MaxAttempts int
 	Log         *slog.Logger
-	Now         func() time.Time // nil: time.Now (DingTalk signing, e-mail Date)
+	Now         func() time.Time // nil: the DB's clock (DingTalk signing, e-mail Date)
 }
 
 func (s *Service) log() *slog.Logger {
@@ -66,7 +66,7 @@ func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
 	}
-	return time.Now()
+	return s.DB.Now()
 }
 
 // EmailEnabled reports whether an SMTP server is configured.

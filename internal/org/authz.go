@@ -30,6 +30,7 @@ type ScopedGrant struct {
 	Role     Role
 	UnitID   int64
 	UnitPath string
+	UnitType UnitType
 }
 
 // System is the actor for the command line and the demo loader.
@@ -134,6 +135,41 @@ func (a *Actor) ReadPaths() (paths []string, all bool) {
 	return paths, false
 }
 
+// CanReadPrivate reports whether the actor may read the private roster
+// fields (ID number, phone, birth date, remarks) of members of unit u: only
+// those who manage the unit (office or secretary over it). Leaders,
+// liaison leaders and committee members read the roster without them.
+func (a *Actor) CanReadPrivate(u Unit) bool { return a.CanWrite(u) }
+
 // CanSeeUsernames reports whether the actor may see account names of
 // members in u (those who manage the unit).
 func (a *Actor) CanSeeUsernames(u Unit) bool { return a.CanWrite(u) }
+
+// Readable returns the open units whose data the actor reads, in display
+// order (for pickers and filters: pages ask org, never the grants).
+func (t *Tree) Readable(a *Actor) []Unit {
+	var out []Unit
+	for _, u := range t.Units {
+		if !u.Closed() && a.CanRead(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Writable returns the open units the actor manages, in display order.
+func (t *Tree) Writable(a *Actor) []Unit {
+	var out []Unit
+	for _, u := range t.Units {
+		if !u.Closed() && a.CanWrite(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// ReadsAny reports whether the actor reads any unit's data beyond their own.
+func (a *Actor) ReadsAny() bool {
+	paths, all := a.ReadPaths()
+	return all || len(paths) > 0
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"chuangzheng/internal/apperr"
@@ -32,6 +33,7 @@ type MemberFilter struct {
 	Retired  string // "yes" / "no" / ""
 	NoPost   string // "yes" / "no" / ""
 	Oral     string // "yes" / "no" / ""
+	Managed  bool   // only members of the units the actor manages
 	Page     int    // from 1
 	PerPage  int    // default 50, at most 500
 }
@@ -85,6 +87,9 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 			}
 			where = append(where, "("+strings.Join(or, " OR ")+")")
 		}
+		if f.Managed {
+			a.WriteScope("u").AddTo(&where, &args)
+		}
 		if f.UnitID != 0 {
 			u, err := getUnit(ctx, tx, f.UnitID)
 			if err != nil {
@@ -98,8 +103,11 @@ func (s *Service) Members(ctx context.Context, a *Actor, f MemberFilter) (Member
 				q = string([]rune(q)[:40])
 			}
 			like := "%" + escapeLike(q) + "%"
-			where = append(where, `(m.name LIKE ? ESCAPE '\' OR m.post LIKE ? ESCAPE '\' OR m.id_number LIKE ? ESCAPE '\' OR m.phone LIKE ? ESCAPE '\')`)
-			args = append(args, like, like, escapeLike(q)+"%", escapeLike(q)+"%")
+			// ID numbers and phones are searched only where the actor may
+			// read them, so a search cannot probe private fields.
+			priv := a.WriteScope("u")
+			where = append(where, `(m.name LIKE ? ESCAPE '\' OR m.post LIKE ? ESCAPE '\' OR (`+priv.SQL+` AND (m.id_number LIKE ? ESCAPE '\' OR m.phone LIKE ? ESCAPE '\')))`)
+			args = append(append(append(args, like, like), priv.Args...), escapeLike(q)+"%", escapeLike(q)+"%")
 		}
 		if f.Category != "" {
 			where = append(where, "m.category = ?")
@@ -181,8 +189,8 @@ func escapeLike(s string) string {
 }
 
 // decorate fills unit, branch and group names, and hides what the actor may
-// not see: private fields for readers outside the member's unit, usernames
-// for all but those who manage the unit.
+// not see: private fields and usernames for all but those who manage the
+// member's unit (and the member themself).
 func (s *Service) decorate(a *Actor, t *Tree, m *Member) {
 	u := t.ByID[m.UnitID]
 	m.UnitName = u.Name
@@ -194,7 +202,7 @@ func (s *Service) decorate(a *Actor, t *Tree, m *Member) {
 	if !a.CanSeeUsernames(u) && m.ID != a.MemberID {
 		m.Username = ""
 	}
-	if !a.CanRead(u) && m.ID != a.MemberID {
+	if !a.CanReadPrivate(u) && m.ID != a.MemberID {
 		m.Private()
 	}
 }
@@ -258,12 +266,13 @@ func (m *Member) Normalize() {
 
 // ValidateWith adds the member's own problems to those already found (for
 // example unreadable dates), so that a form shows every problem at once.
-func (m *Member) ValidateWith(fe apperr.FieldErrors) error {
+// now is the clock's instant in the configured zone (db.DB.LocalNow).
+func (m *Member) ValidateWith(fe apperr.FieldErrors, now time.Time) error {
 	if len(fe) == 0 {
 		return nil
 	}
 	m.Normalize()
-	for k, v := range m.Validate() {
+	for k, v := range m.Validate(now) {
 		if fe[k] == nil {
 			fe[k] = v
 		}
@@ -271,8 +280,10 @@ func (m *Member) ValidateWith(fe apperr.FieldErrors) error {
 	return fe.Err()
 }
 
-// Validate checks a member's fields and returns every problem found, keyed by field.
-func (m *Member) Validate() apperr.FieldErrors {
+// Validate checks a member's fields and returns every problem found, keyed
+// by field. now is the clock's instant in the configured zone (its calendar
+// day is "today" for dates in the future): db.DB.LocalNow.
+func (m *Member) Validate(now time.Time) apperr.FieldErrors {
 	fe := apperr.FieldErrors{}
 	n := utf8.RuneCountInString(m.Name)
 	switch {
@@ -281,7 +292,7 @@ func (m *Member) Validate() apperr.FieldErrors {
 	case n > 30:
 		fe["name"] = apperr.Field("name", "姓名不能超过 30 个字", "The name may have at most 30 characters")
 	}
-	info, err := idcard.Validate(m.IDNumber)
+	info, err := idcard.ValidateAt(m.IDNumber, now)
 	if err != nil {
 		var ie *idcard.Error
 		if errors.As(err, &ie) {
@@ -319,7 +330,7 @@ func (m *Member) Validate() apperr.FieldErrors {
 	if !m.JoinedDate.IsZero() && !m.BirthDate.IsZero() && m.JoinedDate.Before(m.BirthDate.AddYears(18)) {
 		fe["joined_date"] = apperr.Field("joined_date", "入党时应已年满 18 周岁，请核对入党日期", "A member must be at least 18 when joining; check the date")
 	}
-	if !m.JoinedDate.IsZero() && m.JoinedDate.After(civil.Today()) {
+	if !m.JoinedDate.IsZero() && m.JoinedDate.After(civil.FromTime(now)) {
 		fe["joined_date"] = apperr.Field("joined_date", "入党日期不能晚于今天", "The joining date cannot be in the future")
 	}
 	if !ValidPhone(m.Phone) {
@@ -378,7 +389,7 @@ func duplicateID(ctx context.Context, tx *db.Tx, idNumber string, selfID int64) 
 // CreateMember adds a member to a branch or group.
 func (s *Service) CreateMember(ctx context.Context, a *Actor, m Member) (Member, error) {
 	m.Normalize()
-	if err := m.Validate().Err(); err != nil {
+	if err := m.Validate(s.DB.LocalNow()).Err(); err != nil {
 		return m, err
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
@@ -431,7 +442,7 @@ func updateMember(ctx context.Context, tx *db.Tx, m *Member) (int64, error) {
 // Moving a member to another branch needs write access to both.
 func (s *Service) UpdateMember(ctx context.Context, a *Actor, m Member) (Member, error) {
 	m.Normalize()
-	if err := m.Validate().Err(); err != nil {
+	if err := m.Validate(s.DB.LocalNow()).Err(); err != nil {
 		return m, err
 	}
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {

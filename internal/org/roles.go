@@ -13,55 +13,64 @@ import (
 // Actor loads what user userID reaches: their grants and, when the user is
 // a member who is a liaison leader, the units they are liaison for.
 func (s *Service) Actor(ctx context.Context, userID int64) (*Actor, error) {
-	a := &Actor{UserID: userID}
+	var a *Actor
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		var member sql.NullInt64
-		err := tx.QueryRow(ctx, `SELECT username, display_name, member_id FROM users WHERE id = ? AND disabled = FALSE`, userID).
-			Scan(&a.Username, &a.Name, &member)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.Unauthorized, "账号不存在或已停用", "The account does not exist or is disabled")
-		}
-		if err != nil {
-			return err
-		}
-		a.MemberID = member.Int64
-		rows, err := tx.Query(ctx, `SELECT g.role, COALESCE(g.unit_id, 0), COALESCE(u.path, '') FROM role_grants g
-			LEFT JOIN units u ON u.id = g.unit_id WHERE g.user_id = ? AND (u.id IS NULL OR u.closed_at IS NULL)
-			ORDER BY CASE g.role WHEN 'member' THEN 1 ELSE 0 END, g.id`, userID) // the posts first, membership last
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var g ScopedGrant
-			if err := rows.Scan(&g.Role, &g.UnitID, &g.UnitPath); err != nil {
-				rows.Close()
-				return err
-			}
-			a.Grants = append(a.Grants, g)
-		}
-		rows.Close()
-		if a.MemberID == 0 {
-			return rows.Err()
-		}
-		rows, err = tx.Query(ctx, `SELECT l.unit_id, u.path FROM liaisons l JOIN units u ON u.id = l.unit_id
-			WHERE l.member_id = ? AND l.ended_on = '' AND u.closed_at IS NULL`, a.MemberID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			g := ScopedGrant{Role: RoleLeader}
-			if err := rows.Scan(&g.UnitID, &g.UnitPath); err != nil {
-				return err
-			}
-			a.Liaisons = append(a.Liaisons, g)
-		}
-		return rows.Err()
+		var err error
+		a, err = ActorTx(ctx, tx, userID)
+		return err
 	})
 	if err != nil {
 		return nil, apperr.Wrap(err, "load actor")
 	}
 	return a, nil
+}
+
+// ActorTx loads the actor of user userID inside the caller's transaction
+// (for jobs and feeds that act on a user's behalf without a request).
+func ActorTx(ctx context.Context, tx *db.Tx, userID int64) (*Actor, error) {
+	a := &Actor{UserID: userID}
+	var member sql.NullInt64
+	err := tx.QueryRow(ctx, `SELECT username, display_name, member_id FROM users WHERE id = ? AND disabled = FALSE`, userID).
+		Scan(&a.Username, &a.Name, &member)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.Unauthorized, "账号不存在或已停用", "The account does not exist or is disabled")
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.MemberID = member.Int64
+	rows, err := tx.Query(ctx, `SELECT g.role, COALESCE(g.unit_id, 0), COALESCE(u.path, ''), COALESCE(u.type, '') FROM role_grants g
+		LEFT JOIN units u ON u.id = g.unit_id WHERE g.user_id = ? AND (u.id IS NULL OR u.closed_at IS NULL)
+		ORDER BY CASE g.role WHEN 'member' THEN 1 ELSE 0 END, g.id`, userID) // the posts first, membership last
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var g ScopedGrant
+		if err := rows.Scan(&g.Role, &g.UnitID, &g.UnitPath, &g.UnitType); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.Grants = append(a.Grants, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || a.MemberID == 0 {
+		return a, err
+	}
+	rows, err = tx.Query(ctx, `SELECT l.unit_id, u.path, u.type FROM liaisons l JOIN units u ON u.id = l.unit_id
+		WHERE l.member_id = ? AND l.ended_on = '' AND u.closed_at IS NULL`, a.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		g := ScopedGrant{Role: RoleLeader}
+		if err := rows.Scan(&g.UnitID, &g.UnitPath, &g.UnitType); err != nil {
+			return nil, err
+		}
+		a.Liaisons = append(a.Liaisons, g)
+	}
+	return a, rows.Err()
 }
 
 // Grants lists the roles granted on a unit (and, for the administrator's

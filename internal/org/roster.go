@@ -100,7 +100,7 @@ func (s *Service) PreviewImport(ctx context.Context, a *Actor, unitID int64, fil
 	if err != nil {
 		return nil, apperr.Wrap(err, "store upload")
 	}
-	res := roster.Parse(filename, data)
+	res := roster.Parse(filename, data, s.DB.LocalNow())
 	var p *ImportPreview
 	err = s.DB.View(ctx, func(tx *db.Tx) error {
 		root, err := getUnit(ctx, tx, unitID)
@@ -148,7 +148,7 @@ func (s *Service) Upload(ctx context.Context, a *Actor, uploadID int64) (*Import
 	if err != nil {
 		return nil, apperr.Wrap(err, "load upload")
 	}
-	res := roster.Parse(up.filename, up.data)
+	res := roster.Parse(up.filename, up.data, s.DB.LocalNow())
 	var p *ImportPreview
 	err = s.DB.View(ctx, func(tx *db.Tx) error {
 		root, err := getUnit(ctx, tx, up.unitID)
@@ -277,7 +277,7 @@ func (s *Service) plan(ctx context.Context, tx *db.Tx, a *Actor, root Unit, file
 			continue
 		}
 		m := memberFromRecord(rec, target.ID)
-		if fe := m.Validate(); len(fe) > 0 {
+		if fe := m.Validate(tx.Local(tx.Now)); len(fe) > 0 {
 			for _, e := range fe {
 				problem(rec, e.Field, "", e.Msg, e.MsgEn)
 			}
@@ -364,7 +364,7 @@ func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Servi
 	if err != nil {
 		return res, nil, apperr.Wrap(err, "load upload")
 	}
-	parsed := roster.Parse(up.filename, up.data)
+	parsed := roster.Parse(up.filename, up.data, s.DB.LocalNow())
 	pw := InitialPassword()
 	phc, err := acc.Hasher.Hash(pw)
 	if err != nil {
@@ -400,7 +400,7 @@ func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Servi
 		defer w.close()
 		for _, row := range p.Rows {
 			m := memberFromRecord(row.Record, row.UnitID)
-			_ = m.Validate() // fills gender and birth date from the ID number
+			_ = m.Validate(s.DB.LocalNow()) // fills gender and birth date from the ID number
 			switch row.Action {
 			case ActionCreate:
 				name, err := w.create(ctx, &m)
@@ -590,7 +590,8 @@ func InitialPassword() string {
 	return b.String()
 }
 
-// ExportRoster writes the roster of a subtree as .xlsx in the import columns.
+// ExportRoster writes the roster of a subtree as .xlsx in the import columns;
+// the private fields only of the units the actor manages.
 func (s *Service) ExportRoster(ctx context.Context, a *Actor, unitID int64, w io.Writer) (string, error) {
 	var recs []roster.Record
 	var name string
@@ -619,6 +620,9 @@ func (s *Service) ExportRoster(ctx context.Context, a *Actor, unitID int64, w io
 				return err
 			}
 			u := t.ByID[m.UnitID]
+			if !a.CanReadPrivate(u) && m.ID != a.MemberID {
+				m.Private()
+			}
 			rec := roster.Record{Name: m.Name, Gender: m.Gender, IDNumber: m.IDNumber, Ethnicity: m.Ethnicity, BirthDate: m.BirthDate,
 				Education: m.Education, Category: m.Category, JoinedDate: m.JoinedDate, ConfirmedDate: m.ConfirmedDate, Retired: m.Retired,
 				NoPost: m.NoPost, Post: m.Post, Branch: t.BranchOf(u.ID).Name, Phone: m.Phone, Status: m.Status, Remarks: m.Remarks, Oral: m.Oral}

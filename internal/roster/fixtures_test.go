@@ -318,7 +318,7 @@ func readFixture(tb testing.TB, name string) []byte {
 }
 
 func TestFixtureGood(t *testing.T) {
-	res := Parse("党员花名册.xlsx", readFixture(t, fixtureGood))
+	res := parseT("党员花名册.xlsx", readFixture(t, fixtureGood))
 	wantClean(t, res)
 	if res.Sheet != "党员花名册" || res.HeaderRow != 3 {
 		t.Errorf("Sheet, HeaderRow = %q, %d; want 党员花名册, 3", res.Sheet, res.HeaderRow)
@@ -345,7 +345,7 @@ func TestFixtureGood(t *testing.T) {
 }
 
 func TestFixtureBad(t *testing.T) {
-	res := Parse("bad.xlsx", readFixture(t, fixtureBad))
+	res := parseT("bad.xlsx", readFixture(t, fixtureBad))
 	_, rows := badRows(t)
 	if len(res.Records) != len(rows) {
 		t.Errorf("got %d records, want %d", len(res.Records), len(rows))
@@ -370,7 +370,7 @@ func TestFixtureBad(t *testing.T) {
 }
 
 func TestFixtureGB18030(t *testing.T) {
-	res := Parse("花名册.csv", readFixture(t, fixtureGB18030))
+	res := parseT("花名册.csv", readFixture(t, fixtureGB18030))
 	wantClean(t, res)
 	if len(res.Records) != 3 {
 		t.Fatalf("got %d records", len(res.Records))
@@ -385,6 +385,6 @@ func TestFixtureGB18030(t *testing.T) {
 }
 
 func TestFixtureFake(t *testing.T) {
-	res := Parse("花名册.xlsx", readFixture(t, fixtureFake))
+	res := parseT("花名册.xlsx", readFixture(t, fixtureFake))
 	wantFileProblem(t, res, "内容不是 Excel 文件")
 }

@@ -67,7 +67,7 @@ func FuzzParse(f *testing.F) {
 		if xlsx {
 			name = "fuzz.xlsx"
 		}
-		checkResult(t, Parse(name, data))
+		checkResult(t, parseT(name, data))
 	})
 }
 
@@ -92,10 +92,10 @@ func FuzzParseCells(f *testing.F) {
 		hdr := []any{"姓名", "公民身份号码", "所在支部", header}
 		row := []any{name, idv, branch, value}
 		data := makeXLSX(t, sheet{"Sheet1", [][]any{hdr, row, row}})
-		checkResult(t, Parse("cells.xlsx", data))
+		checkResult(t, parseT("cells.xlsx", data))
 
 		q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 		csv := "姓名,公民身份号码,所在支部," + q(header) + "\n" + q(name) + "," + q(idv) + "," + q(branch) + "," + q(value) + "\n"
-		checkResult(t, Parse("cells.csv", []byte(csv)))
+		checkResult(t, parseT("cells.csv", []byte(csv)))
 	})
 }

@@ -2,7 +2,7 @@ package roster
 
 import (
 	"bytes"
-	"os"
+
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +16,8 @@ import (
 // testNow is the fixed "today" used by all tests.
 var testNow = time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
 
-func TestMain(m *testing.M) {
-	nowFunc = func() time.Time { return testNow }
-	os.Exit(m.Run())
-}
+// parseT is Parse at testNow.
+func parseT(filename string, data []byte) Result { return Parse(filename, data, testNow) }
 
 // zz builds a valid Zhuzhou (430202) ID number.
 func zz(tb testing.TB, y, m, d, seq int) string {

@@ -141,9 +141,6 @@ const (
 	unzipXMLSizeLimit = 64 << 20
 )
 
-// nowFunc is the clock used for "in the future" checks; tests replace it.
-var nowFunc = time.Now
-
 var (
 	zipMagic = []byte("PK\x03\x04")
 	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
@@ -153,7 +150,9 @@ var (
 // decided by content (an .xlsx is a zip archive) and by the file name's
 // extension (.xlsx, .xlsm, .csv, .txt). It never panics; anything wrong is
 // reported in Result.Problems, with Row 0 for problems with the whole file.
-func Parse(filename string, data []byte) (res Result) {
+// now is the instant "in the future" is judged against, in the zone whose
+// calendar day is "today" (the caller's clock: db.DB.LocalNow).
+func Parse(filename string, data []byte, now time.Time) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Problems: []Problem{fileProblem(
@@ -162,7 +161,7 @@ func Parse(filename string, data []byte) (res Result) {
 		}
 	}()
 	ext := strings.ToLower(filepath.Ext(filename))
-	p := &parser{}
+	p := &parser{now: now}
 	switch {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))) == 0:
 		p.fileProblem("文件是空的，请选择填写好的党员花名册（.xlsx 或 .csv）",
@@ -409,7 +408,6 @@ func (p *parser) read(src rowSource, sheet string) (bool, error) {
 		return true, nil
 	}
 
-	p.now = nowFunc()
 	p.today = civil.FromTime(p.now)
 	p.seenID = map[string]seen{}
 	data := 0

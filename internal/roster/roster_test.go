@@ -54,7 +54,7 @@ func TestRoundTrip(t *testing.T) {
 	if err := Write(&buf, "", recs); err != nil {
 		t.Fatal(err)
 	}
-	res := Parse("export.xlsx", buf.Bytes())
+	res := parseT("export.xlsx", buf.Bytes())
 	wantClean(t, res)
 	if res.Sheet != DefaultSheet || res.HeaderRow != 1 || len(res.Ignored) != 0 || len(res.Columns) != len(exportColumns) {
 		t.Errorf("Sheet %q HeaderRow %d Ignored %q Columns %q", res.Sheet, res.HeaderRow, res.Ignored, res.Columns)
@@ -150,7 +150,7 @@ func TestWriteEmpty(t *testing.T) {
 	if err := Write(&buf, "", nil); err != nil {
 		t.Fatal(err)
 	}
-	res := Parse("empty.xlsx", buf.Bytes())
+	res := parseT("empty.xlsx", buf.Bytes())
 	wantFileProblem(t, res, "表头（第1行）下面没有党员数据")
 }
 
@@ -289,7 +289,7 @@ func TestHeaderSynonyms(t *testing.T) {
 							val = append(val, sampleValue(t, req))
 						}
 					}
-					res := Parse("a.csv", csvOf(strings.Join(hdr, ","), strings.Join(val, ",")))
+					res := parseT("a.csv", csvOf(strings.Join(hdr, ","), strings.Join(val, ",")))
 					wantClean(t, res)
 					if len(res.Records) != 1 {
 						t.Fatalf("got %d records", len(res.Records))
@@ -329,7 +329,7 @@ func TestUnknownHeaders(t *testing.T) {
 			t.Errorf("matchHeader(%q) = %q, want none", h, got)
 		}
 	}
-	res := Parse("a.csv", csvOf("序号,姓名,籍贯,身份证号,所在支部,姓名", "1,王建国,湖南株洲,"+zz(t, 1962, 3, 15, 11)+",机关支部,重复列"))
+	res := parseT("a.csv", csvOf("序号,姓名,籍贯,身份证号,所在支部,姓名", "1,王建国,湖南株洲,"+zz(t, 1962, 3, 15, 11)+",机关支部,重复列"))
 	wantClean(t, res)
 	if strings.Join(res.Ignored, " ") != "序号 籍贯 姓名" {
 		t.Errorf("Ignored = %q", res.Ignored)
@@ -369,13 +369,13 @@ func TestDateForms(t *testing.T) {
 				{"姓名", "公民身份号码", "所在支部", "入党日期"},
 				{"王建国", id, "机关支部", tt.cell},
 			}})
-			res := Parse("a.xlsx", data)
+			res := parseT("a.xlsx", data)
 			wantClean(t, res)
 			if len(res.Records) != 1 || res.Records[0].JoinedDate != tt.want {
 				t.Fatalf("xlsx: records %+v, want JoinedDate %v", res.Records, tt.want)
 			}
 			if s, ok := tt.cell.(string); ok {
-				res := Parse("a.csv", csvOf("姓名,公民身份号码,所在支部,入党日期", "王建国,"+id+",机关支部,"+s))
+				res := parseT("a.csv", csvOf("姓名,公民身份号码,所在支部,入党日期", "王建国,"+id+",机关支部,"+s))
 				wantClean(t, res)
 				if len(res.Records) != 1 || res.Records[0].JoinedDate != tt.want {
 					t.Fatalf("csv: records %+v, want JoinedDate %v", res.Records, tt.want)
@@ -400,7 +400,7 @@ func TestBadDates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.val, func(t *testing.T) {
-			res := Parse("a.csv", csvOf("姓名,公民身份号码,所在支部,"+tt.col, "王建国,"+id+",机关支部,"+tt.val))
+			res := parseT("a.csv", csvOf("姓名,公民身份号码,所在支部,"+tt.col, "王建国,"+id+",机关支部,"+tt.val))
 			p := wantProblem(t, res, 2, tt.col, tt.msg)
 			if !strings.Contains(p.Msg, "可写作 1985.07、1985年7月、1985-07-01 或 Excel 日期") {
 				t.Errorf("message lacks the accepted forms: %s", p.Msg)
@@ -490,7 +490,7 @@ func TestRowValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Parse("a.csv", csvOf(hdr, tt.line))
+			res := parseT("a.csv", csvOf(hdr, tt.line))
 			wantClean(t, res)
 			if len(res.Records) != 1 {
 				t.Fatalf("got %d records", len(res.Records))
@@ -540,7 +540,7 @@ func TestRowProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Parse("a.csv", csvOf(hdr, tt.line))
+			res := parseT("a.csv", csvOf(hdr, tt.line))
 			p := wantProblem(t, res, 2, tt.col, tt.msg)
 			if len(res.Problems) != 1 {
 				for _, q := range res.Problems {
@@ -571,7 +571,7 @@ func TestDuplicatesAndEmptyRows(t *testing.T) {
 		"4,,,",
 		"5,李秀英,"+b+",市渔场",
 	)
-	res := Parse("a.csv", data)
+	res := parseT("a.csv", data)
 	if len(res.Records) != 4 {
 		t.Fatalf("got %d records, want 4 (empty rows skipped)", len(res.Records))
 	}
@@ -620,7 +620,7 @@ func TestFileProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Parse(tt.file, tt.data)
+			res := parseT(tt.file, tt.data)
 			wantFileProblem(t, res, tt.msg)
 			for _, p := range res.Problems {
 				if p.Row != 0 {
@@ -659,7 +659,7 @@ func TestHeaderBelowTitle(t *testing.T) {
 		rows = append(rows, []any{"说明"})
 	}
 	rows = append(rows, []any{"序号", "姓名", "身份证号码", "所在支部"}, []any{1, "王建国", id, "市渔场"})
-	res := Parse("a.xlsx", makeXLSX(t, sheet{"Sheet1", rows}))
+	res := parseT("a.xlsx", makeXLSX(t, sheet{"Sheet1", rows}))
 	wantClean(t, res)
 	if res.HeaderRow != 10 || len(res.Records) != 1 || res.Records[0].Row != 11 {
 		t.Errorf("HeaderRow %d, records %+v", res.HeaderRow, res.Records)
@@ -682,7 +682,7 @@ func TestSheetSelection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Parse("a.xlsx", makeXLSX(t, tt.sheets...))
+			res := parseT("a.xlsx", makeXLSX(t, tt.sheets...))
 			wantClean(t, res)
 			if res.Sheet != tt.want || len(res.Records) != 1 || res.Records[0].Name != "王建国" {
 				t.Errorf("sheet %q records %+v", res.Sheet, res.Records)
@@ -722,7 +722,7 @@ func TestCSVEncodings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Parse(tt.file, tt.data)
+			res := parseT(tt.file, tt.data)
 			wantClean(t, res)
 			if len(res.Records) != 1 {
 				t.Fatalf("got %d records", len(res.Records))
@@ -738,7 +738,7 @@ func TestCSVEncodings(t *testing.T) {
 func TestIDFromNumberCell(t *testing.T) {
 	// Users sometimes type an ID number into a General-format cell, which
 	// Excel stores as a float; the message must explain that.
-	res := Parse("a.xlsx", makeXLSX(t, sheet{"Sheet1", [][]any{
+	res := parseT("a.xlsx", makeXLSX(t, sheet{"Sheet1", [][]any{
 		{"姓名", "公民身份号码", "所在支部"},
 		{"王建国", "4.30202196203151E+17", "机关支部"},
 	}}))
@@ -852,7 +852,7 @@ func TestLarge(t *testing.T) {
 		t.Skip("large roster")
 	}
 	data := buildLarge(t, 10000)
-	res := Parse("large.xlsx", data)
+	res := parseT("large.xlsx", data)
 	// Generated ID numbers repeat (same birth day and sequence) only if
 	// the generator collides; it does not for 10,000 rows.
 	wantClean(t, res)
@@ -867,7 +867,7 @@ func BenchmarkParse10k(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		res := Parse("large.xlsx", data)
+		res := parseT("large.xlsx", data)
 		if len(res.Records) != 10000 || len(res.Problems) != 0 {
 			b.Fatalf("records %d problems %d", len(res.Records), len(res.Problems))
 		}
@@ -875,7 +875,7 @@ func BenchmarkParse10k(b *testing.B) {
 }
 
 func BenchmarkWrite10k(b *testing.B) {
-	data := Parse("large.xlsx", buildLarge(b, 10000)).Records
+	data := parseT("large.xlsx", buildLarge(b, 10000)).Records
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -18,7 +18,7 @@ func TestUncleanCells(t *testing.T) {
 		"李丽,"+woman+",机关\x1b支部,13900139000,第一行\x01",
 		"张三,"+zz(t, 1980, 1, 2, 33)+",机关支部,,多行\n备注\t可以",
 	)...)
-	res := Parse("a.csv", data)
+	res := parseT("a.csv", data)
 	wantProblem(t, res, 2, "姓名", "含有无法接受的字符")
 	wantProblem(t, res, 3, "所在支部", "含有无法接受的字符")
 	wantProblem(t, res, 3, "备注", "含有无法接受的字符")
@@ -50,7 +50,7 @@ func TestUncleanXLSXCell(t *testing.T) {
 		{"王_x0000_建国", zz(t, 1962, 3, 15, 11), "机关支部"},
 		{"李丽", zz(t, 1970, 5, 1, 22), "机关支部"},
 	}})
-	res := Parse("a.xlsx", data)
+	res := parseT("a.xlsx", data)
 	if len(res.Records) != 2 {
 		t.Fatalf("records: %+v, problems %+v", res.Records, res.Problems)
 	}

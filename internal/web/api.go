@@ -24,15 +24,23 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
+// healthz is liveness: the process is up and serving HTTP. It touches no
+// database (a busy SQLite writer must not make the process look dead).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.DB.Engine), "version": s.Version})
+}
+
+// readyz is readiness: a database reader answers and every migration of
+// this binary is applied (503 otherwise). It does not use the SQLite writer.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if err := s.DB.Ping(ctx); err != nil {
-		s.Log.Error("healthz", "err", err)
+	if err := s.DB.Ready(ctx); err != nil {
+		s.Log.Error("readyz", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": string(s.DB.Engine)})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.DB.Engine), "version": s.Version})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.DB.Engine), "version": s.Version})
 }
 
 // api wraps a JSON handler: it needs a logged-in actor and returns a value
@@ -336,7 +344,7 @@ type memberJSON struct {
 	Version       int    `json:"version"`
 }
 
-func (in memberJSON) member() (org.Member, error) {
+func (in memberJSON) member(now time.Time) (org.Member, error) {
 	m := org.Member{UnitID: in.UnitID, Name: in.Name, Gender: in.Gender, IDNumber: in.IDNumber, Ethnicity: in.Ethnicity,
 		Education: in.Education, Category: in.Category, Retired: in.Retired, NoPost: in.NoPost, Post: in.Post, Phone: in.Phone,
 		Status: in.Status, Remarks: in.Remarks, Oral: in.Oral, Version: in.Version}
@@ -360,7 +368,7 @@ func (in memberJSON) member() (org.Member, error) {
 		}
 		*f.dst = d
 	}
-	return m, m.ValidateWith(fe)
+	return m, m.ValidateWith(fe, now)
 }
 
 func (s *Server) apiMemberCreate(w http.ResponseWriter, r *http.Request) {
@@ -369,7 +377,7 @@ func (s *Server) apiMemberCreate(w http.ResponseWriter, r *http.Request) {
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
 		}
-		m, err := in.member()
+		m, err := in.member(s.DB.LocalNow())
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +391,7 @@ func (s *Server) apiMemberUpdate(w http.ResponseWriter, r *http.Request) {
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
 		}
-		m, err := in.member()
+		m, err := in.member(s.DB.LocalNow())
 		if err != nil {
 			return nil, err
 		}
@@ -468,7 +476,7 @@ func (s *Server) apiLiaisonEnd(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		if in.EndedOn == "" {
-			in.EndedOn = civil.Today().String()
+			in.EndedOn = s.DB.Today().String()
 		}
 		return nil, s.Org.EndLiaison(r.Context(), a, id, in.EndedOn)
 	})

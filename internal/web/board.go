@@ -5,8 +5,8 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,17 +26,27 @@ import (
 // login, as a page for phones with a print layout for A4, and as a PDF
 // sheet for the physical board with a QR code back to the page.
 //
+// A board is for one campaign, named in its heading: /public/units/{id}
+// shows the unit's current campaign, /public/units/{id}?campaign=N any
+// campaign the unit took part in (also after it finished); the PDF and the
+// JSON (/api/v1/public/units/{id}/commitments) take the same ?campaign.
+//
 // It is the most read page of the campaign (a QR code on every board), so
-// the rendered page is cached per unit and language. A request checks that
-// the cached page is current — unless another request checked it less than
-// boardRecheck ago — with one small aggregate query over the unit's
-// commitments (count, latest change, published versions) and the unit's
-// name; only when that changes — a publication, a read-out, an
-// edit — is the board read (commitment.Service.Published: one query for
+// the rendered page, the PDF and the JSON are cached per unit, campaign
+// asked for and language. A request checks that the cached body is current
+// — unless another request checked it less than boardRecheck ago — with
+// commitment.Service.BoardStamp (a few small aggregate queries over the
+// unit's campaigns and commitments); only when that changes — a
+// publication, a read-out, an edit, a verdict, a campaign opened or
+// finished — is the board read (commitment.Service.Board: one query for
 // all commitments) and rendered again, by one request while the others
-// wait for it. A cached page is also dropped after boardMaxAge whatever the
-// check says (for what it cannot see: a unit below renamed, a campaign
-// finished). Browsers and proxies may keep it for 60 s (Cache-Control).
+// wait for it. A cached body is also dropped after boardMaxAge whatever the
+// check says (for what it cannot see: a unit below renamed). Browsers and
+// proxies may keep it for 60 s (Cache-Control).
+//
+// Cache ages are measured on the process's wall clock (wallNow), not the
+// application's clock (DB.Now, which tests fix): they are elapsed times,
+// never dates.
 
 // boardRecheck is how long a cached board is served without asking the
 // database whether it changed (Server.BoardRecheck overrides it; a negative
@@ -49,10 +59,14 @@ const (
 )
 
 type boardKey struct {
-	unit int64
-	kind string // page language ("zh", "en"), or "pdf"
-	base string // the site's address the PDF's QR code points to
+	unit     int64
+	campaign int64  // as asked for: 0 is the unit's current campaign
+	kind     string // page language ("zh", "en"), "pdf" or "json"
+	base     string // the site's address the PDF's QR code points to
 }
+
+// wallNow is the process's clock, for cache ages only (elapsed time).
+func wallNow() time.Time { return time.Now() }
 
 type boardEntry struct {
 	mu    sync.RWMutex // guards what follows; held while filling
@@ -197,49 +211,17 @@ func (c *boardCache) get(k boardKey, stamp string, now time.Time, fill func() ([
 	return e, nil
 }
 
-// boardStamp says whether a unit's board changed: "" and a NotFound error
-// for no such unit.
-func (s *Server) boardStamp(ctx context.Context, unitID int64) (string, error) {
-	var stamp string
-	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		var name, path, closed string
-		err := tx.QueryRow(ctx, `SELECT name, path, COALESCE(closed_at, '') FROM units WHERE id = ?`, unitID).Scan(&name, &path, &closed)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.NotFoundf("组织", "Organisation")
-		}
-		if err != nil {
-			return err
-		}
-		var n, versions, active, verdicts int64
-		var latest, assessed string
-		end := strings.TrimSuffix(path, "/") + "0"
-		err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(c.updated_at), ''), COALESCE(SUM(c.published_version), 0),
-			(SELECT COUNT(*) FROM campaigns WHERE status = 'active')
-			FROM commitments c JOIN units u ON u.id = c.unit_id WHERE u.path >= ? AND u.path < ?`,
-			path, end).Scan(&n, &latest, &versions, &active)
-		if err != nil {
-			return err
-		}
-		// Year-end verdicts change the board without touching the commitment row.
-		err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(v.assessed_at), '') FROM commitment_verdicts v
-			JOIN commitments c ON c.id = v.commitment_id JOIN units u ON u.id = c.unit_id WHERE u.path >= ? AND u.path < ?`,
-			path, end).Scan(&verdicts, &assessed)
-		if err != nil {
-			return err
-		}
-		stamp = fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%s\x00%d\x00%d\x00%d\x00%s", name, path, closed, n, latest, versions, active, verdicts, assessed)
-		return nil
-	})
-	return stamp, err
-}
-
 // boardView is what public_board.html shows.
 type boardView struct {
-	UnitID   int64
-	UnitName string
-	Year     int
-	Branches []boardItem // branch commitments (the unit's own first)
-	Members  []boardItem
+	UnitID    int64
+	UnitName  string
+	Year      int                       // the campaign's year; 0 when there is no campaign
+	Campaign  *commitment.BoardCampaign // the campaign the board is for, or nil
+	Current   bool                      // Campaign is the unit's current one
+	Campaigns []commitment.BoardCampaign
+	Query     string      // "?campaign=N" for a board asked for by campaign, else ""
+	Branches  []boardItem // branch commitments (the unit's own first)
+	Members   []boardItem
 }
 
 // boardItem is one published commitment with its items grouped by category.
@@ -256,21 +238,27 @@ type boardGroup struct {
 	Items    []commitment.Item
 }
 
-func stampDay(s, lang string) string {
+func stampDay(s, lang string, zone *time.Location) string {
 	if s == "" {
 		return ""
 	}
-	t := parseStamp(s)
+	t := db.ParseTime(s).In(zone)
 	if lang == "en" {
 		return t.Format("2006-01-02")
 	}
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
 }
 
-func newBoardView(b commitment.Board, lang string) boardView {
-	v := boardView{UnitID: b.UnitID, UnitName: b.UnitName}
+func newBoardView(b commitment.Board, lang string, zone *time.Location, asked int64) boardView {
+	v := boardView{UnitID: b.UnitID, UnitName: b.UnitName, Campaign: b.Campaign, Current: b.Current, Campaigns: b.Campaigns}
+	if b.Campaign != nil {
+		v.Year = b.Campaign.Year
+	}
+	if asked != 0 {
+		v.Query = fmt.Sprintf("?campaign=%d", asked)
+	}
 	for _, c := range b.Commitments {
-		it := boardItem{PublicCommitment: c, Published: stampDay(c.PublishedAt, lang), ReadOut: stampDay(c.ReadOutAt, lang), Below: c.UnitID != b.UnitID}
+		it := boardItem{PublicCommitment: c, Published: stampDay(c.PublishedAt, lang, zone), ReadOut: stampDay(c.ReadOutAt, lang, zone), Below: c.UnitID != b.UnitID}
 		for _, item := range c.Items {
 			if n := len(it.Groups); n > 0 && it.Groups[n-1].Category == item.Category {
 				it.Groups[n-1].Items = append(it.Groups[n-1].Items, item)
@@ -278,7 +266,6 @@ func newBoardView(b commitment.Board, lang string) boardView {
 			}
 			it.Groups = append(it.Groups, boardGroup{Category: item.Category, Items: []commitment.Item{item}})
 		}
-		v.Year = max(v.Year, c.Year)
 		if c.Kind == commitment.BranchKind {
 			v.Branches = append(v.Branches, it)
 		} else {
@@ -288,22 +275,11 @@ func newBoardView(b commitment.Board, lang string) boardView {
 	return v
 }
 
-// publicBoard is GET /public/units/{id}: the unit's board, no login.
+// publicBoard is GET /public/units/{id}[?campaign=N]: the unit's board, no login.
 func (s *Server) publicBoard(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r)
-	now := time.Now()
-	if id, err := pathID(r, "id"); err == nil {
-		if e := s.boards().fresh(boardKey{unit: id, kind: lang}, now); e != nil {
-			s.serveBoard(w, r, e, "text/html; charset=utf-8", boardVary)
-			return
-		}
-	}
-	id, stamp, ok := s.boardRequest(w, r)
-	if !ok {
-		return
-	}
-	e, err := s.boards().get(boardKey{unit: id, kind: lang}, stamp, now, func() ([]byte, error) {
-		b, err := s.Commitment.Published(context.WithoutCancel(r.Context()), id)
+	s.boardBody(w, r, lang, "text/html; charset=utf-8", boardVary, func(ctx context.Context, id, asked, _ int64, _ string) ([]byte, error) {
+		b, err := s.Commitment.Board(ctx, id, asked)
 		if err != nil {
 			return nil, err
 		}
@@ -313,64 +289,115 @@ func (s *Server) publicBoard(w http.ResponseWriter, r *http.Request) {
 		}
 		// Rendered for everyone alike (no actor, no flash): the page is cached and public.
 		var buf bytes.Buffer
-		if err := t.Execute(&buf, page{Lang: lang, Path: r.URL.Path, Data: newBoardView(b, lang)}); err != nil {
+		if err := t.Execute(&buf, page{Lang: lang, Path: r.URL.Path, Data: newBoardView(b, lang, s.zone(), asked)}); err != nil {
 			return nil, fmt.Errorf("render public board: %w", err)
 		}
 		return buf.Bytes(), nil
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.serveBoard(w, r, e, "text/html; charset=utf-8", boardVary)
+}
+
+// apiPublicCommitments is GET /api/v1/public/units/{id}/commitments[?campaign=N]:
+// the board's data, no login, from the same cache as the page.
+func (s *Server) apiPublicCommitments(w http.ResponseWriter, r *http.Request) {
+	s.boardBody(w, r, "json", "application/json; charset=utf-8", "Accept-Encoding", func(ctx context.Context, id, asked, _ int64, _ string) ([]byte, error) {
+		b, err := s.Commitment.Board(ctx, id, asked)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf) // as writeJSON writes
+		enc.SetEscapeHTML(true)
+		if err := enc.Encode(b); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	})
 }
 
 // boardVary: the page's language comes from the query, the cookie or Accept-Language.
 const boardVary = "Accept-Encoding, Accept-Language, Cookie"
 
-// publicBoardPDF is GET /public/units/{id}/board.pdf: the A4 sheet.
+// publicBoardPDF is GET /public/units/{id}/board.pdf[?campaign=N]: the A4
+// sheet; its QR code points at the campaign's own board, so a sheet
+// printed this year still shows this year's board next year.
 func (s *Server) publicBoardPDF(w http.ResponseWriter, r *http.Request) {
-	id, stamp, ok := s.boardRequest(w, r)
-	if !ok {
-		return
-	}
-	pageURL := s.noticeAbsURL(r, fmt.Sprintf("/public/units/%d", id))
-	e, err := s.boards().get(boardKey{unit: id, kind: "pdf", base: pageURL}, stamp, time.Now(), func() ([]byte, error) {
-		b, err := s.Commitment.Published(context.WithoutCancel(r.Context()), id)
+	s.boardBody(w, r, "pdf", "application/pdf", "", func(ctx context.Context, id, _, campaignID int64, pageURL string) ([]byte, error) {
+		b, err := s.Commitment.Board(ctx, id, campaignID)
 		if err != nil {
 			return nil, err
 		}
 		var buf bytes.Buffer
-		if err := pdf.Board(&buf, boardDoc(b, pageURL, s.DB.Now().In(shanghai))); err != nil {
+		if err := pdf.Board(&buf, boardDoc(b, pageURL, s.DB.LocalNow())); err != nil {
 			return nil, apperr.Wrap(err, "board pdf")
 		}
 		return buf.Bytes(), nil
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="board-%d.pdf"`, id))
-	s.serveBoard(w, r, e, "application/pdf", "")
 }
 
-// boardRequest reads the unit id and checks the unit exists; it answers
-// (404) and returns false when it does not.
-func (s *Server) boardRequest(w http.ResponseWriter, r *http.Request) (int64, string, bool) {
+// boardBody serves one of a board's cached bodies (kind: a page language,
+// "json" or "pdf"), filling it with fill when it is missing or stale. fill
+// gets the unit, the campaign asked for (0: current), the campaign the board
+// is for and, for the PDF, the address its QR code points to.
+func (s *Server) boardBody(w http.ResponseWriter, r *http.Request, kind, ctype, vary string,
+	fill func(ctx context.Context, id, asked, campaignID int64, pageURL string) ([]byte, error)) {
+	now := wallNow()
 	id, err := pathID(r, "id")
+	asked := int64(0)
+	if err == nil {
+		asked, err = boardCampaignParam(r)
+	}
 	if err == nil && s.Commitment == nil {
 		err = apperr.NotFoundf("页面", "Page")
 	}
 	if err != nil {
 		s.fail(w, r, err)
-		return 0, "", false
+		return
 	}
-	stamp, err := s.boardStamp(r.Context(), id)
+	key := boardKey{unit: id, campaign: asked, kind: kind}
+	if kind != "pdf" {
+		if e := s.boards().fresh(key, now); e != nil {
+			s.serveBoard(w, r, e, ctype, vary)
+			return
+		}
+	}
+	stamp, campaignID, err := s.Commitment.BoardStamp(r.Context(), id, asked)
 	if err != nil {
 		s.fail(w, r, err)
-		return 0, "", false
+		return
 	}
-	return id, stamp, true
+	var pageURL string
+	if kind == "pdf" {
+		page := fmt.Sprintf("/public/units/%d", id)
+		if campaignID != 0 {
+			page += fmt.Sprintf("?campaign=%d", campaignID)
+		}
+		pageURL = s.noticeAbsURL(r, page)
+		key.base = pageURL
+	}
+	e, err := s.boards().get(key, stamp, now, func() ([]byte, error) {
+		return fill(context.WithoutCancel(r.Context()), id, asked, campaignID, pageURL)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if kind == "pdf" {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="board-%d.pdf"`, id))
+	}
+	s.serveBoard(w, r, e, ctype, vary)
+}
+
+// boardCampaignParam reads ?campaign=N (0 when absent).
+func boardCampaignParam(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("campaign")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, apperr.NotFoundf("活动", "Campaign")
+	}
+	return n, nil
 }
 
 func (s *Server) serveBoard(w http.ResponseWriter, r *http.Request, e *boardEntry, ctype, vary string) {
@@ -413,14 +440,14 @@ func acceptsGzip(r *http.Request) bool {
 // boardDoc is the PDF sheet of a board: the branch commitments item by
 // item, then each member's commitment as one paragraph.
 func boardDoc(b commitment.Board, pageURL string, now time.Time) pdf.BoardDoc {
-	v := newBoardView(b, "zh")
-	year := v.Year
-	if year == 0 {
-		year = now.Year()
+	v := newBoardView(b, "zh", now.Location(), 0)
+	sub := "创先争优公开承诺"
+	if b.Campaign != nil {
+		sub = fmt.Sprintf("%d年创先争优公开承诺（%s）", b.Campaign.Year, b.Campaign.Title)
 	}
 	doc := pdf.BoardDoc{
 		Title:    b.UnitName + "公开栏",
-		Subtitle: fmt.Sprintf("%d年创先争优公开承诺", year),
+		Subtitle: sub,
 		Unit:     b.UnitName,
 		QRURL:    pageURL,
 		Date:     fmt.Sprintf("%d年%d月%d日", now.Year(), now.Month(), now.Day()),

@@ -218,7 +218,7 @@ func TestBoardDoc(t *testing.T) {
 		{ID: 2, Kind: commitment.MemberKind, UnitID: 1, UnitName: "市渔场", MemberName: "王建国", Oral: true, Year: 2026,
 			PublishedAt: "2026-06-02T02:00:00.000000Z", ReadOutAt: "2026-09-05T07:00:00.000000Z", Items: []commitment.Item{{Category: "家庭美德", Content: "尊老爱幼", Tag: "带头弘扬正气"}}},
 	}}
-	doc := boardDoc(b, "http://example.org/public/units/1", time.Date(2026, 11, 24, 10, 0, 0, 0, shanghai))
+	doc := boardDoc(b, "http://example.org/public/units/1", time.Date(2026, 11, 24, 10, 0, 0, 0, db.DefaultZone))
 	if doc.QRURL != "http://example.org/public/units/1" || doc.Title != "市渔场公开栏" || len(doc.Sections) != 2 {
 		t.Fatalf("doc: %+v", doc)
 	}

@@ -38,7 +38,7 @@ func (s *Server) campaignsData(r *http.Request, a *org.Actor) (campaignsData, er
 	if err != nil {
 		return campaignsData{}, err
 	}
-	d := campaignsData{Campaigns: list, Templates: tpls, Year: civil.Today().Y}
+	d := campaignsData{Campaigns: list, Templates: tpls, Year: s.DB.Today().Y}
 	for _, u := range t.Units {
 		if !u.Closed() && a.CanManageRoles(u) && u.Type != org.Group && u.Type != org.LeadingGroup {
 			d.Units = append(d.Units, u)
@@ -173,8 +173,8 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if root, ok := t.ByID[g.Campaign.UnitID]; ok {
-		for _, u := range t.Subtree(root.ID) {
-			if !u.Closed() && (u.Type == org.Branch || u.ID == root.ID || u.Type == org.GeneralBranch) && a.CanRead(u) {
+		for _, u := range t.Readable(a) {
+			if u.Within(root.Path) && (u.Type == org.Branch || u.ID == root.ID || u.Type == org.GeneralBranch) {
 				d.Units = append(d.Units, u)
 			}
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"chuangzheng/internal/org"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -27,8 +28,8 @@ func TestCampaignYearOverHTTP(t *testing.T) {
 
 		var root, farm int64
 		_ = d.View(t.Context(), func(tx *db.Tx) error {
-			_ = tx.QueryRow(t.Context(), `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&root)
-			return tx.QueryRow(t.Context(), `SELECT id FROM units WHERE name = '市渔场'`).Scan(&farm)
+			_ = org.UnitIDByName(t.Context(), tx, demo.RootName, &root)
+			return org.UnitIDByName(t.Context(), tx, "市渔场", &farm)
 		})
 		code, body, _ := office.do("POST", "/api/v1/campaigns", fmt.Sprintf(`{"year":2026,"unit_id":%d}`, root), nil)
 		if code != 201 {
@@ -182,7 +183,7 @@ func TestPlanAttachment(t *testing.T) {
 	office.login("office")
 	var root int64
 	_ = st.d.View(t.Context(), func(tx *db.Tx) error {
-		return tx.QueryRow(t.Context(), `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&root)
+		return org.UnitIDByName(t.Context(), tx, demo.RootName, &root)
 	})
 	_, body, _ := office.do("POST", "/api/v1/campaigns", fmt.Sprintf(`{"year":2026,"unit_id":%d}`, root), nil)
 	var c struct{ ID int64 }

@@ -45,16 +45,12 @@ func (s *Server) findCampaign(ctx context.Context, a *org.Actor, id int64) (camp
 func writableBranches(t *org.Tree, a *org.Actor, c campaign.Campaign) []org.Unit {
 	var out []org.Unit
 	root, ok := t.ByID[c.UnitID]
-	for _, u := range t.Units {
-		if u.Type == org.Branch && !u.Closed() && a.CanWrite(u) && (!ok || u.Within(root.Path)) {
+	for _, u := range t.Writable(a) {
+		if u.Type == org.Branch && (!ok || u.Within(root.Path)) {
 			out = append(out, u)
 		}
 	}
 	return out
-}
-
-func isReviewer(a *org.Actor) bool {
-	return a.IsAdmin() || a.Has(org.RoleOffice) || a.Has(org.RoleSecretary)
 }
 
 // ---- GET /commitments ----
@@ -103,7 +99,7 @@ func (s *Server) commitmentsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := commitmentsData{Campaign: c, Has: ok, IsMember: a.MemberID != 0, Reviewer: isReviewer(a)}
+	d := commitmentsData{Campaign: c, Has: ok, IsMember: a.MemberID != 0, Reviewer: commitment.Reviews(a)}
 	if !ok {
 		s.render(w, r, http.StatusOK, "commitments", d)
 		return
@@ -126,8 +122,7 @@ func (s *Server) commitmentsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Pending = p.Total
 	}
-	paths, all := a.ReadPaths()
-	d.Reader = all || len(paths) > 0
+	d.Reader = a.ReadsAny()
 	if d.Reader {
 		t, err := s.Org.Tree(ctx, a)
 		if err != nil {
@@ -135,8 +130,8 @@ func (s *Server) commitmentsPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		root, rootOK := t.ByID[c.UnitID]
-		for _, u := range t.Units {
-			if !u.Closed() && a.CanRead(u) && (u.Type == org.Branch || u.Type == org.GeneralBranch || u.ID == c.UnitID) && (!rootOK || u.Within(root.Path)) {
+		for _, u := range t.Readable(a) {
+			if (u.Type == org.Branch || u.Type == org.GeneralBranch || u.ID == c.UnitID) && (!rootOK || u.Within(root.Path)) {
 				d.Units = append(d.Units, u)
 			}
 		}
@@ -260,15 +255,11 @@ func (s *Server) fillForm(ctx context.Context, a *org.Actor, f *commitmentFormDa
 		return err
 	}
 	if f.ID == 0 {
-		p, err := s.Org.Members(ctx, a, org.MemberFilter{Oral: "yes", PerPage: 500})
+		p, err := s.Org.Members(ctx, a, org.MemberFilter{Oral: "yes", Managed: true, PerPage: 500})
 		if err != nil {
 			return err
 		}
-		for _, m := range p.Members {
-			if u, ok := t.ByID[m.UnitID]; ok && a.CanWrite(u) {
-				f.OralMembers = append(f.OralMembers, m)
-			}
-		}
+		f.OralMembers = p.Members
 	}
 	if s.Meeting != nil {
 		var branch org.Unit
@@ -568,39 +559,15 @@ func (s *Server) saveCommitment(w http.ResponseWriter, r *http.Request, edit boo
 
 // ---- GET /commitments/{id} ----
 
-// perms are what the viewer may do with a commitment (the service decides
-// again on every action; these only choose which forms to show).
-type perms struct {
-	Own, Edit, Submit, Review, Publish, ReadOut, Confirm bool
-}
+// perms are what the viewer may do with a commitment, as the service
+// returns them with the commitment (commitment.Perms).
+type perms = commitment.Perms
 
-func (s *Server) commitmentPerms(ctx context.Context, a *org.Actor, c commitment.Commitment) (perms, error) {
-	t, err := s.Org.Tree(ctx, a)
-	if err != nil {
-		return perms{}, err
+func (s *Server) commitmentPerms(_ context.Context, _ *org.Actor, c commitment.Commitment) (perms, error) {
+	if c.May == nil {
+		return perms{}, nil
 	}
-	unit, branch := t.ByID[c.UnitID], t.ByID[c.BranchID]
-	if branch.ID == 0 {
-		branch = t.BranchOf(c.UnitID)
-	}
-	var root org.Unit
-	if camp, ok, err := s.findCampaign(ctx, a, c.CampaignID); err == nil && ok {
-		root = t.ByID[camp.UnitID]
-	}
-	var p perms
-	p.Own = a.MemberID != 0 && c.Kind == commitment.MemberKind && c.MemberID == a.MemberID
-	if c.Kind == commitment.BranchKind {
-		p.Edit = a.CanWrite(unit)
-	} else {
-		p.Edit = p.Own || (c.Oral && a.CanWrite(unit))
-	}
-	p.Review = (root.ID != 0 && a.CanManageRoles(root)) || (c.Kind == commitment.MemberKind && a.CanWrite(branch) && !p.Own)
-	p.Submit = p.Edit && (c.State == commitment.Draft || c.State == commitment.Returned)
-	p.Publish = c.State == commitment.Approved && (p.Review || (c.Kind == commitment.BranchKind && a.CanWrite(unit)))
-	p.ReadOut = c.Kind == commitment.MemberKind && c.PublishedVersion > 0 && a.CanWrite(branch)
-	p.Confirm = p.Own && c.Oral && c.ConfirmedAt == ""
-	p.Review = p.Review && c.State == commitment.Submitted
-	return p, nil
+	return *c.May, nil
 }
 
 type commitmentPageData struct {
@@ -910,8 +877,8 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, code int, msg
 	}
 	if ok {
 		root, rootOK := t.ByID[c.UnitID]
-		for _, u := range t.Units {
-			if !u.Closed() && a.CanWrite(u) && (u.Type == org.Branch || u.Type == org.GeneralBranch) && (!rootOK || u.Within(root.Path)) {
+		for _, u := range t.Writable(a) {
+			if (u.Type == org.Branch || u.Type == org.GeneralBranch) && (!rootOK || u.Within(root.Path)) {
 				d.Units = append(d.Units, u)
 			}
 		}

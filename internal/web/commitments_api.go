@@ -205,19 +205,3 @@ func (s *Server) apiCommitmentCategoriesSet(w http.ResponseWriter, r *http.Reque
 		return s.Commitment.SetCategories(r.Context(), a, formInt(r, "campaign"), in)
 	})
 }
-
-// apiPublicCommitments is the public board's data: no login.
-func (s *Server) apiPublicCommitments(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	b, err := s.Commitment.Published(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	writeJSON(w, http.StatusOK, b)
-}

@@ -50,7 +50,7 @@ func TestCommitmentAPI(t *testing.T) {
 			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = '市水科所支部'`).Scan(&branchID); err != nil {
+			if err := org.UnitIDByName(ctx, tx, "市水科所支部", &branchID); err != nil {
 				return err
 			}
 			return tx.QueryRow(ctx, `SELECT us.username, m.id, m.name, m.phone FROM users us JOIN members m ON m.id = us.member_id
@@ -65,7 +65,7 @@ func TestCommitmentAPI(t *testing.T) {
 		}
 		var rootID int64
 		_ = d.View(ctx, func(tx *db.Tx) error {
-			return tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&rootID)
+			return org.UnitIDByName(ctx, tx, demo.RootName, &rootID)
 		})
 		year := st.s.Campaign.Today().Y
 		camp, err := st.s.Campaign.Create(ctx, office, campaign.CreateInput{Year: year, UnitID: rootID})

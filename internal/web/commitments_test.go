@@ -1,6 +1,7 @@
 package web
 
 import (
+	"chuangzheng/internal/org"
 	"context"
 	"fmt"
 	"net/http"
@@ -44,21 +45,21 @@ func TestCommitmentPages(t *testing.T) {
 			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&rootID); err != nil {
+			if err := org.UnitIDByName(ctx, tx, demo.RootName, &rootID); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = '市水科所支部'`).Scan(&instID); err != nil {
+			if err := org.UnitIDByName(ctx, tx, "市水科所支部", &instID); err != nil {
 				return err
 			}
 			if err := tx.QueryRow(ctx, `SELECT us.username, m.name FROM users us JOIN members m ON m.id = us.member_id
 				WHERE m.unit_id = ? ORDER BY m.id LIMIT 1`, instID).Scan(&memUser, &memName); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id JOIN units u ON u.id = m.unit_id
+			if err := tx.QueryRow(ctx, `SELECT us.username FROM users us JOIN members m ON m.id = us.member_id `+org.JoinUnit("u", "m.unit_id")+`
 				WHERE u.name = '市渔场' ORDER BY m.id LIMIT 1`).Scan(&otherUser); err != nil {
 				return err
 			}
-			return tx.QueryRow(ctx, `SELECT m.id, m.name FROM members m JOIN units u ON u.id = m.unit_id
+			return tx.QueryRow(ctx, `SELECT m.id, m.name FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 				WHERE u.name = '老干支部' AND m.oral ORDER BY m.id LIMIT 1`).Scan(&oralID, &oralName)
 		})
 		if err != nil {

@@ -61,8 +61,8 @@ func (s *Server) dutyList(w http.ResponseWriter, r *http.Request) {
 		// first branch they can read; the branch links on the page lead on.
 		if home, err := s.Duty.HomeBranch(r.Context(), a); err == nil && home == 0 {
 			if t, err := s.Org.Tree(r.Context(), a); err == nil {
-				for _, u := range t.Units {
-					if u.Type == org.Branch && !u.Closed() && a.CanRead(u) {
+				for _, u := range t.Readable(a) {
+					if u.Type == org.Branch {
 						http.Redirect(w, r, "/duties?org="+itoa(u.ID), http.StatusSeeOther)
 						return
 					}

@@ -23,7 +23,7 @@ func TestDutyAPI(t *testing.T) {
 		st := newSite(t, d)
 		st.s.Notice = &notice.Service{DB: d}
 		st.s.Duty = &duty.Service{DB: d, Notice: st.s.Notice}
-		now := time.Date(2026, 6, 2, 9, 30, 0, 0, notice.Shanghai)
+		now := time.Date(2026, 6, 2, 9, 30, 0, 0, db.DefaultZone)
 		d.Now = func() time.Time { return now }
 		farm := st.unitIDs()["市渔场"]
 		office := st.actorNamed("office")

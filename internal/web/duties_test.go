@@ -27,7 +27,7 @@ func TestDutyPages(t *testing.T) {
 		st := newSite(t, d)
 		st.s.Notice = &notice.Service{DB: d}
 		st.s.Duty = &duty.Service{DB: d, Notice: st.s.Notice}
-		now := time.Date(2026, 6, 2, 9, 30, 0, 0, notice.Shanghai)
+		now := time.Date(2026, 6, 2, 9, 30, 0, 0, db.DefaultZone)
 		d.Now = func() time.Time { return now }
 		units := st.unitIDs()
 		farm := units["市渔场"]

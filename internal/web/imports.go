@@ -26,8 +26,8 @@ func (s *Server) importUnits(r *http.Request, a *org.Actor) ([]org.Unit, error) 
 		return nil, err
 	}
 	var out []org.Unit
-	for _, u := range t.Units {
-		if a.CanWrite(u) && !u.Closed() && u.Type != org.LeadingGroup {
+	for _, u := range t.Writable(a) {
+		if u.Type != org.LeadingGroup {
 			out = append(out, u)
 		}
 	}

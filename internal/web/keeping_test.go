@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"chuangzheng/internal/org"
 	"context"
 	"fmt"
 	"io"
@@ -64,10 +65,10 @@ func TestKeepingPages(t *testing.T) {
 			if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&rootID); err != nil {
+			if err := org.UnitIDByName(ctx, tx, demo.RootName, &rootID); err != nil {
 				return err
 			}
-			return tx.QueryRow(ctx, `SELECT us.id, us.username FROM users us JOIN members m ON m.id = us.member_id JOIN units u ON u.id = m.unit_id
+			return tx.QueryRow(ctx, `SELECT us.id, us.username FROM users us JOIN members m ON m.id = us.member_id `+org.JoinUnit("u", "m.unit_id")+`
 				WHERE u.name = '市水科所支部' AND NOT m.oral ORDER BY m.id LIMIT 1`).Scan(&memID, &memUser)
 		})
 		if err != nil {

@@ -58,10 +58,14 @@ func (s *Server) meetingList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := meetingListData{Filter: f, Page: p, Pages: (p.Total + p.PerPage - 1) / p.PerPage, Types: meeting.Types, Query: r.URL.Query()}
-	for _, u := range t.Units {
-		if a.CanRead(u) && !u.Closed() && u.Type != org.Group {
+	for _, u := range t.Readable(a) {
+		if u.Type != org.Group {
 			d.Units = append(d.Units, u)
-			d.CanCreate = d.CanCreate || a.CanWrite(u)
+		}
+	}
+	for _, u := range t.Writable(a) {
+		if u.Type != org.Group {
+			d.CanCreate = true
 		}
 	}
 	d.Filter.Page = p.Page
@@ -84,13 +88,7 @@ func (s *Server) meetingUnits(r *http.Request, a *org.Actor) ([]org.Unit, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []org.Unit
-	for _, u := range t.Units {
-		if a.CanWrite(u) && !u.Closed() {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return t.Writable(a), nil
 }
 
 func (s *Server) meetingNew(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +119,7 @@ func (s *Server) meetingNew(w http.ResponseWriter, r *http.Request) {
 			typ = meeting.Mobilisation
 		}
 	}
-	in := meeting.Input{UnitID: unit.ID, Type: typ, Date: s.DB.Now().In(shanghai).Format("2006-01-02"), Time: "09:00"}
+	in := meeting.Input{UnitID: unit.ID, Type: typ, Date: s.DB.LocalNow().Format("2006-01-02"), Time: "09:00"}
 	s.render(w, r, http.StatusOK, "meeting_form", meetingFormData{In: in, Units: units, Types: meeting.Types, Errors: map[string]string{}})
 }
 
@@ -266,7 +264,7 @@ func (s *Server) showMeeting(w http.ResponseWriter, r *http.Request, a *org.Acto
 		d.Errors = map[string]string{}
 	}
 	d.M, d.Agenda, d.Minutes = m, lines(m.Agenda), lines(m.Minutes)
-	today := s.DB.Now().In(shanghai).Format("2006-01-02")
+	today := s.DB.LocalNow().Format("2006-01-02")
 	d.Today = today
 	d.CanBeHeld = m.Date() <= today
 	if m.CanManage {

@@ -70,7 +70,7 @@ var tokenRe = regexp.MustCompile(`/m/([a-z2-7]{16,64})`)
 
 func (c *client) createMeeting(unit int64, typ meeting.Type, title string, day time.Time, clock string) meeting.Meeting {
 	c.t.Helper()
-	body, _ := json.Marshal(meeting.Input{UnitID: unit, Type: typ, Title: title, Date: day.In(shanghai).Format("2006-01-02"), Time: clock, Place: "会议室"})
+	body, _ := json.Marshal(meeting.Input{UnitID: unit, Type: typ, Title: title, Date: day.In(db.DefaultZone).Format("2006-01-02"), Time: clock, Place: "会议室"})
 	code, res, _ := c.do("POST", "/api/v1/meetings", string(body), nil)
 	if code != 201 {
 		c.t.Fatalf("create meeting: %d %s", code, res)
@@ -110,7 +110,7 @@ func TestMeetingQRSignIn(t *testing.T) {
 		inst := units["市水科所支部"]
 		sec := st.client()
 		sec.login("sskszb")
-		now := time.Now().In(shanghai)
+		now := time.Now().In(db.DefaultZone)
 		m := sec.createMeeting(inst, meeting.Assembly, "支部党员大会", now, now.Format("15:04"))
 		token := sec.token(m.ID)
 

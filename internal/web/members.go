@@ -47,10 +47,14 @@ func (s *Server) rosterPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := rosterData{Filter: f, Page: p, Pages: (p.Total + p.PerPage - 1) / p.PerPage, Query: r.URL.Query()}
-	for _, u := range t.Units {
-		if a.CanRead(u) && !u.Closed() && u.Type != org.LeadingGroup {
+	for _, u := range t.Readable(a) {
+		if u.Type != org.LeadingGroup {
 			d.Units = append(d.Units, u)
-			d.CanWrite = d.CanWrite || a.CanWrite(u)
+		}
+	}
+	for _, u := range t.Writable(a) {
+		if u.Type != org.LeadingGroup {
+			d.CanWrite = true
 		}
 	}
 	d.Filter.Page = p.Page
@@ -114,8 +118,8 @@ func (s *Server) memberFormUnits(r *http.Request, a *org.Actor) ([]org.Unit, err
 		return nil, err
 	}
 	var out []org.Unit
-	for _, u := range t.Units {
-		if a.CanWrite(u) && !u.Closed() && (u.Type == org.Branch || u.Type == org.Group) {
+	for _, u := range t.Writable(a) {
+		if u.Type == org.Branch || u.Type == org.Group {
 			out = append(out, u)
 		}
 	}
@@ -211,7 +215,7 @@ func (s *Server) saveMember(w http.ResponseWriter, r *http.Request, isNew bool) 
 		return
 	}
 	m, raw, fe := memberFromForm(r)
-	_ = m.ValidateWith(fe) // with unreadable dates, show the other problems too
+	_ = m.ValidateWith(fe, s.DB.LocalNow()) // with unreadable dates, show the other problems too
 	var err error
 	if !isNew {
 		if m.ID, err = pathID(r, "id"); err != nil {

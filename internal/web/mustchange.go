@@ -10,7 +10,7 @@ import (
 // mustChangeOpen are the routes a session that must change its password
 // may still use: changing the password (and the page with its form),
 // logging in and out, the language switch, and what needs no login at all
-// (static files, health, public pages and the calendar feed, which is
+// (static files, health, metrics, public pages and the calendar feed, which is
 // opened by its own token). Every other route is refused by passwordGate.
 var mustChangeOpen = map[string]bool{
 	"GET /account":                              true,
@@ -25,6 +25,8 @@ var mustChangeOpen = map[string]bool{
 	"GET /static/":                              true,
 	"GET /favicon.ico":                          true,
 	"GET /healthz":                              true,
+	"GET /readyz":                               true, // a probe, never a session
+	"GET /metrics":                              true, // its own token or address, never a session
 	"GET /api/v1/openapi.json":                  true,
 	"GET /calendar/{token}":                     true,
 	"GET /public/notices/{id}":                  true,

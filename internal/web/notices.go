@@ -206,13 +206,7 @@ func (s *Server) noticeUnits(r *http.Request, a *org.Actor) ([]org.Unit, error) 
 	if err != nil {
 		return nil, err
 	}
-	var out []org.Unit
-	for _, u := range t.Units {
-		if a.CanWrite(u) && !u.Closed() {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return t.Writable(a), nil
 }
 
 func (s *Server) noticeList(w http.ResponseWriter, r *http.Request) {

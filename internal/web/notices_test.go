@@ -19,7 +19,7 @@ import (
 func newNoticeSite(t *testing.T, d *db.DB) (*site, *time.Time) {
 	st := newSite(t, d)
 	st.s.Notice = &notice.Service{DB: d}
-	now := time.Date(2010, 6, 10, 9, 30, 0, 0, notice.Shanghai)
+	now := time.Date(2010, 6, 10, 9, 30, 0, 0, db.DefaultZone)
 	d.Now = func() time.Time { return now }
 	return st, &now
 }
@@ -151,7 +151,7 @@ func TestNoticePublicPages(t *testing.T) {
 		}
 
 		// The window ends: the form is gone and a late objection is refused.
-		*now = time.Date(2010, 6, 15, 0, 0, 1, 0, notice.Shanghai)
+		*now = time.Date(2010, 6, 15, 0, 0, 1, 0, db.DefaultZone)
 		_, body, _ = pub.do("GET", "/public/notices/"+id, "", nil)
 		if strings.Contains(body, `/objections"`) || !strings.Contains(body, "公示期满") {
 			t.Fatalf("closed page still has the form:\n%s", body)

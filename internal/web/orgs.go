@@ -62,7 +62,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		d.Today = civil.Today()
+		d.Today = s.DB.Today()
 	}
 	for _, u := range t.Units {
 		if (u.Type == org.Branch) && a.CanRead(u) && !u.Closed() {
@@ -315,7 +315,7 @@ func (s *Server) liaisonAssign(w http.ResponseWriter, r *http.Request) {
 		if title == "" || len([]rune(title)) > 60 {
 			return "", apperr.Field("title", "请填写联系领导的职务（60 字以内），如“党组成员、副局长”", "Give the leader's title")
 		}
-		_, err = s.Org.AssignLiaison(r.Context(), a, u.MemberID, id, title, civil.Today().String())
+		_, err = s.Org.AssignLiaison(r.Context(), a, u.MemberID, id, title, s.DB.Today().String())
 		return "已设立联系点", err
 	})
 }
@@ -326,6 +326,6 @@ func (s *Server) liaisonEnd(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return "", err
 		}
-		return "已结束联系点（记录保留）", s.Org.EndLiaison(r.Context(), a, lid, civil.Today().String())
+		return "已结束联系点（记录保留）", s.Org.EndLiaison(r.Context(), a, lid, s.DB.Today().String())
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/campaign"
@@ -241,5 +240,5 @@ func (s *Server) icsFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="chuangzheng.ics"`)
-	_, _ = fmt.Fprint(w, campaign.ICS("创争 · "+a.Name, baseURL(r), events, time.Now()))
+	_, _ = fmt.Fprint(w, campaign.ICS("创争 · "+a.Name, baseURL(r), events, s.DB.Now()))
 }

@@ -42,8 +42,8 @@ func (s *Server) rollupPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		root, rootOK := t.ByID[c.UnitID]
-		for _, u := range t.Units {
-			if !u.Closed() && a.CanRead(u) && u.Type != org.Group && u.Type != org.LeadingGroup && (!rootOK || u.Within(root.Path)) {
+		for _, u := range t.Readable(a) {
+			if u.Type != org.Group && u.Type != org.LeadingGroup && (!rootOK || u.Within(root.Path)) {
 				d.Units = append(d.Units, u)
 			}
 		}

@@ -250,7 +250,8 @@ func (s *Server) routes() []route {
 		h("GET /api/v1/openapi.json", s.openAPI),
 
 		// Operations.
-		h("GET /healthz", s.healthz),
+		h("GET /healthz", s.healthz),        // liveness: no database
+		h("GET /readyz", s.readyz),          // readiness: a reader and the migrations
 		{"GET /metrics", s.metricsOnMain()}, // with the bearer token only; see ops.go
 		h("GET /favicon.ico", s.favicon),
 		{"GET /static/", s.static()},

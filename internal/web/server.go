@@ -66,7 +66,7 @@ func New(s *Server) (*Server, error) {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
-	v, err := loadViews()
+	v, err := loadViews(s.zone)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +77,14 @@ func New(s *Server) (*Server, error) {
 		s.mux.Handle(r.Pattern, s.metrics.instrument(r.Pattern, s.idempotent(r.Pattern, r.Handler)))
 	}
 	return s, nil
+}
+
+// zone is where days are counted and instants shown: the DB's (--tz).
+func (s *Server) zone() *time.Location {
+	if s.DB == nil {
+		return db.DefaultZone
+	}
+	return s.DB.Location()
 }
 
 // Handler is the whole site with its middleware.
@@ -132,7 +140,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
 			token = c.Value
 		}
-		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/metrics" {
+		if token != "" && !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/metrics" && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 			sess, err := s.Account.Authenticate(ctx, token)
 			if err == nil {
 				a, err := s.Org.Actor(ctx, sess.UserID)

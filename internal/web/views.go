@@ -30,10 +30,11 @@ var staticFS embed.FS
 type views struct {
 	pages  map[string]map[string]*template.Template // lang → page → template
 	hashes map[string]string                        // static name → short hash
+	zone   func() *time.Location                    // where stored instants are shown (the DB's zone)
 }
 
-func loadViews() (*views, error) {
-	v := &views{pages: map[string]map[string]*template.Template{}, hashes: map[string]string{}}
+func loadViews(zone func() *time.Location) (*views, error) {
+	v := &views{pages: map[string]map[string]*template.Template{}, hashes: map[string]string{}, zone: zone}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -100,7 +101,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 			if len(s) < 16 {
 				return s
 			}
-			t := parseStamp(s)
+			t := v.parseStamp(s)
 			if lang == "en" {
 				return t.Format("2006-01-02 15:04")
 			}
@@ -175,13 +176,5 @@ func flash(w http.ResponseWriter, msg string) {
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// shanghai is where the bureau is; stored instants are UTC.
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
-
-func parseStamp(s string) time.Time { return db.ParseTime(s).In(shanghai) }
+// parseStamp reads a stored instant (UTC) into the configured zone.
+func (v *views) parseStamp(s string) time.Time { return db.ParseTime(s).In(v.zone()) }

@@ -263,7 +263,7 @@ func TestAPITokenAndLogout(t *testing.T) {
 	// A script with a token writes without Origin headers (curl), and CSRF checks let it through.
 	var root int64
 	_ = st.d.View(context.Background(), func(tx *db.Tx) error {
-		return tx.QueryRow(context.Background(), `SELECT id FROM units WHERE name = ?`, demo.RootName).Scan(&root)
+		return org.UnitIDByName(context.Background(), tx, demo.RootName, &root)
 	})
 	if code, body, _ := script.do("POST", "/api/v1/orgs", `{"parent":`+itoa(root)+`,"name":"脚本支部","type":"党支部"}`, map[string]string{"Authorization": "Bearer " + tok.Token}); code != 201 {
 		t.Fatalf("token write: %d %s", code, body)
