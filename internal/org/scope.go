@@ -263,20 +263,7 @@ func UnitsTx(ctx context.Context, tx *db.Tx, ids []int64) (map[int64]Unit, error
 // UnitsBelowTx returns the open and closed units of the given type in the
 // subtree rooted at root (root included), in path order.
 func UnitsBelowTx(ctx context.Context, tx *db.Tx, root Unit, t UnitType) ([]Unit, error) {
-	rows, err := tx.Query(ctx, `SELECT `+unitCols+` FROM units WHERE type = ? AND path >= ? AND path < ? ORDER BY path`, string(t), root.Path, PathEnd(root.Path))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Unit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryUnits(ctx, tx, `SELECT `+unitCols+` FROM units WHERE type = ? AND path >= ? AND path < ? ORDER BY path`, string(t), root.Path, PathEnd(root.Path))
 }
 
 // ParentTx returns the unit above u (a zero Unit for a root).

@@ -84,7 +84,12 @@ func scanUnit(sc interface{ Scan(...any) error }) (Unit, error) {
 
 // loadUnits reads every unit; the tree is small enough (thousands) to hold.
 func loadUnits(ctx context.Context, tx *db.Tx) ([]Unit, error) {
-	rows, err := tx.Query(ctx, `SELECT `+unitCols+` FROM units ORDER BY depth, sort_order, id`)
+	return queryUnits(ctx, tx, `SELECT `+unitCols+` FROM units ORDER BY depth, sort_order, id`)
+}
+
+// queryUnits runs a query selecting unitCols and collects the units.
+func queryUnits(ctx context.Context, tx *db.Tx, q string, args ...any) ([]Unit, error) {
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
