@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -11,8 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-rod/rod/lib/devices"
 	"github.com/go-rod/rod/lib/proto"
 
+	"chuangzheng/internal/commitment"
+	"chuangzheng/internal/demo"
+	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/org"
 )
 
@@ -97,5 +102,62 @@ func TestRosterPrintsEveryMember(t *testing.T) {
 		if found < n {
 			t.Errorf("%s is on the paper %d times, want %d (or the name is broken across lines)", name, found, n)
 		}
+	}
+}
+
+// TestLongBoardOnPhone: on a 360 × 740 phone the whole bureau's board opens
+// with a table of contents on its first screens; a tap on a branch jumps to
+// that branch's commitment; the phone number does not break.
+func TestLongBoardOnPhone(t *testing.T) {
+	requireBrowser(t)
+	ctx := context.Background()
+	a := startApp(t)
+	if _, err := demo.LoadCampaign(ctx, a.DB, a.Org, a.Campaign); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadMeetings(ctx, a.DB, a.Org, a.Campaign, &meeting.Service{DB: a.DB}); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadCommitments(ctx, a.DB, a.Org, a.Campaign, &commitment.Service{DB: a.DB}); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := a.Org.Tree(ctx, org.System())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := tree.Units[0]
+	for _, u := range tree.Units {
+		if len(u.Path) < len(root.Path) {
+			root = u
+		}
+	}
+	small := devices.Device{Title: "phone 360", Capabilities: []string{"touch", "mobile"}, UserAgent: phone.UserAgent, AcceptLanguage: "zh-CN",
+		Screen: devices.Screen{DevicePixelRatio: 2, Horizontal: devices.ScreenSize{Width: 740, Height: 360}, Vertical: devices.ScreenSize{Width: 360, Height: 740}}}
+	s := newSession(t, a, small)
+	s.open(fmt.Sprintf("/public/units/%d", root.ID))
+	toc := s.p().MustElement(".board-toc")
+	screens := s.p().MustEval(`() => document.documentElement.scrollHeight / window.innerHeight`).Num()
+	top := toc.MustEval(`function () { return this.getBoundingClientRect().top + window.scrollY }`).Num()
+	t.Logf("the whole bureau's board is %.0f phone screens long; its table of contents starts at %.0f px", screens, top)
+	if top > 2*740 {
+		t.Errorf("the table of contents starts %.0f px down, past the second screen", top)
+	}
+	links := toc.MustElements("a")
+	if len(links) < 5 {
+		t.Fatalf("%d links in the table of contents", len(links))
+	}
+	link := links[len(links)/2]
+	target := strings.TrimPrefix(*link.MustAttribute("href"), "#")
+	link.MustClick()
+	s.p().MustWait(`() => location.hash !== ""`)
+	y := s.p().MustEval(`id => document.getElementById(id).getBoundingClientRect().top`, target).Num()
+	if y < -1 || y > 740 {
+		t.Errorf("after the tap, #%s is at %.0f px: not on the screen", target, y)
+	}
+	if ws := s.p().MustEval(`() => getComputedStyle(document.querySelector(".board-when .nowrap")).whiteSpace`).Str(); ws != "nowrap" {
+		t.Errorf("the phone number's white-space is %q", ws)
+	}
+	if sw := s.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 360 {
+		t.Errorf("the board is %d px wide on a 360 px phone", sw)
 	}
 }

@@ -198,3 +198,62 @@ func TestBoardPDFMatchesPage(t *testing.T) {
 		t.Logf("%d boards compared; %d measures", len(units), measures)
 	})
 }
+
+// TestBoardTOC: a board with several units (the whole bureau's) starts
+// with a table of contents whose every link jumps to a commitment on the
+// page, one line per unit; a single unit's board has none. The phone
+// number never breaks, and the page has a description.
+func TestBoardTOC(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		st := newBoardSite(t, d)
+		var root, farm int64
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			if err := tx.QueryRow(ctx, `SELECT id FROM units WHERE type = '党委' ORDER BY path LIMIT 1`).Scan(&root); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT id FROM units WHERE name = '市渔场'`).Scan(&farm)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		anon := st.client()
+		_, page, _ := anon.do("GET", fmt.Sprintf("/public/units/%d", root), "", nil)
+		toc := regexp.MustCompile(`(?s)<nav class="card board-toc no-print"[^>]*>(.*?)</nav>`).FindStringSubmatch(page)
+		if toc == nil {
+			t.Fatal("the whole bureau's board has no table of contents")
+		}
+		b, err := st.s.Commitment.Board(ctx, root, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		units := map[int64]bool{}
+		for _, c := range b.Commitments {
+			units[c.UnitID] = true
+		}
+		if n := strings.Count(toc[1], "<li>"); n != len(units) || n < 5 {
+			t.Errorf("%d lines in the table of contents for %d units", n, len(units))
+		}
+		links := regexp.MustCompile(`href="#(c\d+)"`).FindAllStringSubmatch(toc[1], -1)
+		if len(links) < len(units) {
+			t.Errorf("%d links for %d units", len(links), len(units))
+		}
+		for _, l := range links {
+			if !strings.Contains(page, `id="`+l[1]+`"`) {
+				t.Errorf("link #%s leads nowhere", l[1])
+			}
+		}
+		if !regexp.MustCompile(`监督电话 <span class="nowrap">[\d-]+</span>`).MatchString(page) {
+			t.Error("the phone number can break")
+		}
+		if !strings.Contains(page, `<meta name="description" content="`) {
+			t.Error("no description")
+		}
+		_, page, _ = anon.do("GET", fmt.Sprintf("/public/units/%d", farm), "", nil)
+		if strings.Contains(page, "board-toc") {
+			t.Error("a one-unit board has a table of contents")
+		}
+		if !regexp.MustCompile(`<meta name="description" content="市渔场 公开栏[^"]*支部承诺 1 份，党员承诺 \d+ 份">`).MatchString(page) {
+			t.Errorf("description: %s", regexp.MustCompile(`<meta name="description"[^>]*>`).FindString(page))
+		}
+	})
+}
