@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -113,4 +114,41 @@ func TestBoardKeepsItemsTogether(t *testing.T) {
 			t.Errorf("page %d splits an item: %d starts, %d ends", i+1, strings.Count(p, "项开始"), strings.Count(p, "本项结束"))
 		}
 	}
+}
+
+// BenchmarkBoardBureau renders a sheet the size of the demo bureau's whole
+// board: six branch commitments of twelve items with four lines each, and
+// 90 members' commitments of seven items.
+func BenchmarkBoardBureau(b *testing.B) {
+	doc := BoardDoc{Title: "中共株洲市委 公开栏", Subtitle: "2026 年创先争优公开承诺\n活动：2026年创先争优活动", Unit: "中共株洲市委",
+		QRURL: "https://cz.example.gov.cn/public/units/1", Date: "2026年11月29日", Footer: "欢迎党员群众监督。"}
+	for i := range 6 {
+		doc.Sections = append(doc.Sections, Section{Heading: "市渔场党支部2026年创先争优公开承诺书", Items: []Item{{Runs: []Run{{Text: "2026年6月9日公布 · 监督电话 0731-28512100"}}, Small: true}}})
+		var items []Item
+		for j := range 12 {
+			items = append(items, Item{Number: fmt.Sprintf("%d.", j+1), Runs: []Run{{Text: longChinese(40, uint64(i*100+j))}, {Text: " 工作业绩好", Style: Tag}},
+				Lines: [][]Run{{{Text: "措施", Style: Lead}, {Text: " " + longChinese(30, uint64(j))}}, {{Text: "时限", Style: Lead}, {Text: " 2026年12月10日"}},
+					{{Text: "标准", Style: Lead}, {Text: " " + longChinese(20, uint64(j+7))}}, {{Text: "落实责任人", Style: Lead}, {Text: " 支部书记"}}}})
+		}
+		doc.Sections = append(doc.Sections, Section{Heading: "年度工作目标", Level: 1, Items: items})
+	}
+	for i := range 90 {
+		var items []Item
+		for j := range 7 {
+			items = append(items, Item{Number: fmt.Sprintf("%d.", j+1), Runs: []Run{{Text: "工作目标：", Style: Lead}, {Text: " " + longChinese(25, uint64(i*10+j))},
+				{Text: " 措施：" + longChinese(20, uint64(j)), Style: Muted}, {Text: " （2026年12月28日前）", Style: Muted}, {Text: " 带头学习提高", Style: Tag}}})
+		}
+		items = append(items, Item{Runs: []Run{{Text: "2026年6月19日公布 · "}, {Text: "尚未在党员大会上宣读", Style: Tag}}, Small: true})
+		doc.Sections = append(doc.Sections, Section{HeadingRuns: []Run{{Text: "罗小燕"}, {Text: " 第二党小组", Style: Muted}}, Level: 1, Keep: true, Items: items})
+	}
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Board(&buf, doc); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/op")
 }
