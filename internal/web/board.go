@@ -222,6 +222,16 @@ type boardView struct {
 	Query     string      // "?campaign=N" for a board asked for by campaign, else ""
 	Branches  []boardItem // branch commitments (the unit's own first)
 	Members   []boardItem
+	TOC       []boardTOC // one line per unit on the board, shown when there are several
+}
+
+// boardTOC is a line of a long board's table of contents: a unit, its
+// branch commitment and where its members' commitments start.
+type boardTOC struct {
+	UnitName    string
+	Branch      int64 // the unit's branch commitment (0: none)
+	FirstMember int64 // the first of its members' commitments
+	Members     int
 }
 
 // boardItem is one published commitment with its items grouped by category.
@@ -271,6 +281,28 @@ func newBoardView(b commitment.Board, lang string, zone *time.Location, asked in
 		} else {
 			v.Members = append(v.Members, it)
 		}
+	}
+	at := map[int64]int{}
+	entry := func(c boardItem) *boardTOC {
+		i, ok := at[c.UnitID]
+		if !ok {
+			i = len(v.TOC)
+			at[c.UnitID] = i
+			v.TOC = append(v.TOC, boardTOC{UnitName: c.UnitName})
+		}
+		return &v.TOC[i]
+	}
+	for _, c := range v.Branches {
+		if e := entry(c); e.Branch == 0 {
+			e.Branch = c.ID
+		}
+	}
+	for _, c := range v.Members {
+		e := entry(c)
+		if e.Members == 0 {
+			e.FirstMember = c.ID
+		}
+		e.Members++
 	}
 	return v
 }
@@ -435,92 +467,4 @@ func acceptsGzip(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// boardDoc is the PDF sheet of a board: the branch commitments item by
-// item, then each member's commitment as one paragraph.
-func boardDoc(b commitment.Board, pageURL string, now time.Time) pdf.BoardDoc {
-	v := newBoardView(b, "zh", now.Location(), 0)
-	sub := "创先争优公开承诺"
-	if b.Campaign != nil {
-		sub = fmt.Sprintf("%d年创先争优公开承诺（%s）", b.Campaign.Year, b.Campaign.Title)
-	}
-	doc := pdf.BoardDoc{
-		Title:    b.UnitName + "公开栏",
-		Subtitle: sub,
-		Unit:     b.UnitName,
-		QRURL:    pageURL,
-		Date:     fmt.Sprintf("%d年%d月%d日", now.Year(), now.Month(), now.Day()),
-		Footer: fmt.Sprintf("本栏公布支部承诺%d份、党员承诺%d份，内容以网上公开栏为准（扫描右上角二维码查看）。欢迎党员群众监督。",
-			len(v.Branches), len(v.Members)),
-	}
-	if len(v.Branches)+len(v.Members) == 0 {
-		doc.Sections = []pdf.Section{{Items: []pdf.Item{{Text: "暂无公开的承诺。"}}}}
-		return doc
-	}
-	for _, c := range v.Branches {
-		sec := pdf.Section{Heading: c.Title}
-		head := c.Published + "公布"
-		if c.Below {
-			head = c.UnitName + "，" + head
-		}
-		if c.Phone != "" {
-			head += "；监督电话：" + c.Phone
-		}
-		sec.Items = append(sec.Items, pdf.Item{Text: head})
-		for _, g := range c.Groups {
-			for _, it := range g.Items {
-				sec.Items = append(sec.Items, pdf.Item{Label: g.Category, Text: pdfItemText(it, true)})
-			}
-		}
-		doc.Sections = append(doc.Sections, sec)
-	}
-	if len(v.Members) > 0 {
-		sec := pdf.Section{Heading: fmt.Sprintf("党员承诺（%d人）", len(v.Members))}
-		for _, c := range v.Members {
-			label := c.MemberName
-			if c.Oral {
-				label += "（口头）"
-			}
-			var parts []string
-			for i, it := range c.Items {
-				parts = append(parts, fmt.Sprintf("%d. %s：%s", i+1, it.Category, pdfItemText(it, false)))
-			}
-			tail := c.Published + "公布"
-			if c.ReadOut != "" {
-				tail += "，" + c.ReadOut + "在党员大会上宣读"
-			}
-			if c.Below {
-				tail = c.UnitName + "，" + tail
-			}
-			sec.Items = append(sec.Items, pdf.Item{Label: label, Text: strings.Join(parts, "  ") + "（" + tail + "）"})
-		}
-		doc.Sections = append(doc.Sections, sec)
-	}
-	return doc
-}
-
-func pdfItemText(it commitment.Item, full bool) string {
-	var b strings.Builder
-	b.WriteString(it.Content)
-	var extra []string
-	if full && it.Measures != "" {
-		extra = append(extra, "措施："+it.Measures)
-	}
-	if !it.Deadline.IsZero() {
-		extra = append(extra, "时限："+it.Deadline.Chinese())
-	}
-	if it.Standard != "" {
-		extra = append(extra, "标准："+it.Standard)
-	}
-	if full && it.Responsible != "" {
-		extra = append(extra, "责任人："+it.Responsible)
-	}
-	if len(extra) > 0 {
-		b.WriteString("（" + strings.Join(extra, "；") + "）")
-	}
-	if it.Tag != "" {
-		b.WriteString("【" + it.Tag + "】")
-	}
-	return b.String()
 }

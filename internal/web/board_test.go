@@ -14,6 +14,7 @@ import (
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/pdf"
 )
 
 // newBoardSite is the commitment site with the demo campaign, its meetings
@@ -210,23 +211,54 @@ func TestPublicBoard(t *testing.T) {
 	})
 }
 
-// TestPublicBoardPDFText: the sheet carries the board's text (when pdftotext is installed).
+// TestBoardDoc: the sheet is built from the page's words (board_print_test.go
+// compares the whole text on the demo's boards).
 func TestBoardDoc(t *testing.T) {
-	b := commitment.Board{UnitID: 1, UnitName: "市渔场", Commitments: []commitment.PublicCommitment{
+	b := commitment.Board{UnitID: 1, UnitName: "市渔场", Campaign: &commitment.BoardCampaign{ID: 3, Title: "2026年创先争优活动", Year: 2026, Status: "finished"}, Commitments: []commitment.PublicCommitment{
 		{ID: 1, Kind: commitment.BranchKind, UnitID: 1, UnitName: "市渔场", Year: 2026, Title: "市渔场2026年创先争优公开承诺书", Phone: "0731-1234",
-			PublishedAt: "2026-06-01T02:00:00.000000Z", Items: []commitment.Item{{Category: "年度工作目标", Content: "繁育鱼种800万尾", Deadline: civil.Date{Y: 2026, M: 12, D: 20}, Tag: "工作业绩好"}}},
+			PublishedAt: "2026-06-01T02:00:00.000000Z", Items: []commitment.Item{{Key: 1, Category: "年度工作目标", Content: "繁育鱼种800万尾", Measures: "分三批投放", Deadline: civil.Date{Y: 2026, M: 12, D: 20}, Tag: "工作业绩好"}},
+			Verdicts: []commitment.PublicVerdict{{ItemKey: 1, Verdict: commitment.Kept, Label: "已兑现"}}},
 		{ID: 2, Kind: commitment.MemberKind, UnitID: 1, UnitName: "市渔场", MemberName: "王建国", Oral: true, Year: 2026,
-			PublishedAt: "2026-06-02T02:00:00.000000Z", ReadOutAt: "2026-09-05T07:00:00.000000Z", Items: []commitment.Item{{Category: "家庭美德", Content: "尊老爱幼", Tag: "带头弘扬正气"}}},
+			PublishedAt: "2026-06-02T02:00:00.000000Z", ReadOutAt: "2026-09-05T07:00:00.000000Z", Items: []commitment.Item{{Category: "家庭美德", Content: "尊老爱幼", Measures: "每周看望父母", Tag: "带头弘扬正气"}}},
+		{ID: 3, Kind: commitment.MemberKind, UnitID: 1, UnitName: "市渔场", MemberName: "李梅", Year: 2026,
+			PublishedAt: "2026-06-02T02:00:00.000000Z", Items: []commitment.Item{{Category: "岗位职责", Content: "按时巡塘"}}},
 	}}
 	doc := boardDoc(b, "http://example.org/public/units/1", time.Date(2026, 11, 24, 10, 0, 0, 0, db.DefaultZone))
-	if doc.QRURL != "http://example.org/public/units/1" || doc.Title != "市渔场公开栏" || len(doc.Sections) != 2 {
+	if doc.QRURL != "http://example.org/public/units/1" || doc.Title != "市渔场 公开栏" || doc.Subtitle != "2026 年创先争优公开承诺\n活动：2026年创先争优活动 已结束" || len(doc.Sections) != 5 {
 		t.Fatalf("doc: %+v", doc)
 	}
-	member := doc.Sections[1].Items[0]
-	if member.Label != "王建国（口头）" || !strings.Contains(member.Text, "家庭美德：尊老爱幼【带头弘扬正气】") || !strings.Contains(member.Text, "2026年9月5日在党员大会上宣读") {
-		t.Errorf("member item: %+v", member)
+	text := func(s pdf.Section) string {
+		var b strings.Builder
+		b.WriteString(s.Heading)
+		for _, r := range s.HeadingRuns {
+			b.WriteString(r.Text)
+		}
+		for _, it := range s.Items {
+			b.WriteString("|" + it.Number)
+			for _, r := range it.Runs {
+				b.WriteString(r.Text)
+			}
+			for _, l := range it.Lines {
+				b.WriteString("/")
+				for _, r := range l {
+					b.WriteString(r.Text)
+				}
+			}
+		}
+		return b.String()
 	}
-	if !strings.Contains(doc.Sections[0].Items[1].Text, "时限：2026年12月20日") {
-		t.Errorf("branch item: %+v", doc.Sections[0].Items)
+	for i, want := range []string{
+		"市渔场2026年创先争优公开承诺书|2026年6月1日公布 · 监督电话 0731-1234",
+		"年度工作目标|1.繁育鱼种800万尾 工作业绩好/措施 分三批投放/时限 2026年12月20日/已兑现",
+		"党员公开承诺 共 2 人",
+		"王建国 口头|1.家庭美德： 尊老爱幼 措施：每周看望父母 带头弘扬正气|2026年6月2日公布 · 2026年9月5日在党员大会上宣读",
+		"李梅|1.岗位职责： 按时巡塘|2026年6月2日公布 · 尚未在党员大会上宣读",
+	} {
+		if got := text(doc.Sections[i]); got != want {
+			t.Errorf("section %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+	if !doc.Sections[3].Keep || doc.Footer != "欢迎党员群众监督。承诺内容如有变更，以本页最新公布的为准。" {
+		t.Errorf("doc: %+v", doc)
 	}
 }

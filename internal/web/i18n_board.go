@@ -24,5 +24,10 @@ var boardEnglish = map[string]string{
 	"（%s前）":        "(by %s)",
 	"%s在党员大会上宣读":   "Read out at the members' meeting on %s",
 	"尚未在党员大会上宣读":   "Not yet read out at a members' meeting",
+	"创争：党组织创先争优活动管理——公开承诺、践诺、会议、公示与党员花名册。": "创争: the party organisations' strive-for-excellence campaign — public commitments, keeping them, meetings, public notices and the members' roster.",
+	"目录":        "Contents",
+	"党员承诺 %d 人": "Members' commitments: %d",
+	"支部承诺 %d 份，党员承诺 %d 份": "%d branch commitments, %d members' commitments",
+	"：": ": ",
 	"欢迎党员群众监督。承诺内容如有变更，以本页最新公布的为准。": "Members and the public are welcome to hold us to these commitments. If a commitment changes, the version last published on this page applies.",
 }

@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 		h("POST /members/{id}", s.memberUpdate),
 		h("POST /members/{id}/reset-password", s.memberResetPassword),
 		h("GET /members/export", s.rosterExport),
+		h("GET /members/print", s.rosterPrint),
 		h("GET /import", s.importPage),
 		h("POST /import", s.importUpload),
 		h("GET /import/{id}", s.importPreview),

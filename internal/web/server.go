@@ -93,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, apperr.New(apperr.Forbidden, "请求来源不可信（跨站请求已拒绝），请从本系统页面重新操作", "Cross-origin request refused"))
 	}))
-	return s.recoverer(s.securityHeaders(cop.Handler(s.authenticate(s.passwordGate(s.boundary(s.mux))))))
+	return s.recoverer(s.compress(s.securityHeaders(cop.Handler(s.authenticate(s.passwordGate(s.boundary(s.mux)))))))
 }
 
 type ctxKey int
