@@ -29,8 +29,3 @@ func (c calendar) on(day civil.Date, hour, minute int) *db.DB {
 	}
 	return c.d.WithClock(func() time.Time { return t })
 }
-
-// past reports whether day has come.
-func (c calendar) past(day civil.Date) bool {
-	return !time.Date(day.Y, time.Month(day.M), day.D, 0, 0, 0, 0, c.zone).After(c.today)
-}
