@@ -154,7 +154,7 @@ func TestLifecycle(t *testing.T) {
 		if m.CampaignID != c2010.ID {
 			t.Errorf("the meeting belongs to campaign %d, want %d", m.CampaignID, c2010.ID)
 		}
-		if m.Status != meeting.Planned || m.Date() != "2010-05-28" || m.Clock() != "09:30" || !m.CanManage || m.Token == "" {
+		if m.Status != meeting.Planned || m.Date() != "2010-05-28" || m.Clock() != "09:30" || !m.May.Manage || m.Token == "" {
 			t.Fatalf("created: %+v", m)
 		}
 		var members int
@@ -394,7 +394,7 @@ func TestAuthorization(t *testing.T) {
 			}
 			return "?"
 		}
-		if reason(other) != "" || reason(own) != "住院" || reason(sec) != "住院" || own.MyStatus != meeting.Excused || other.Token != "" || other.CanManage {
+		if reason(other) != "" || reason(own) != "住院" || reason(sec) != "住院" || own.MyStatus != meeting.Excused || other.Token != "" || other.May.Manage {
 			t.Errorf("reasons: other %q own %q secretary %q", reason(other), reason(own), reason(sec))
 		}
 	})
