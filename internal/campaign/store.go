@@ -305,7 +305,6 @@ func (s *Service) Get(ctx context.Context, a *org.Actor, id int64) (Campaign, er
 	return c, apperr.Wrap(err, "get campaign")
 }
 
-
 // List returns the campaigns the actor may see, newest year first.
 func (s *Service) List(ctx context.Context, a *org.Actor) ([]Campaign, error) {
 	out := []Campaign{}

@@ -98,12 +98,12 @@ func errorText(err error, lang string) string {
 }
 
 type gridData struct {
-	Grid      *campaign.Grid
-	Units     []org.Unit
-	UnitID    int64
-	Manage    bool // campaign.MayManage
-	Chart     chart
-	Kinds     map[int64]string
+	Grid   *campaign.Grid
+	Units  []org.Unit
+	UnitID int64
+	Manage bool // campaign.MayManage
+	Chart  chart
+	Kinds  map[int64]string
 }
 
 // chart is the completion-over-time line, laid out for an inline SVG.
@@ -179,12 +179,12 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) {
 }
 
 type planData struct {
-	Campaign  campaign.Campaign
-	Manage    bool // campaign.MayManage
-	Owners    []campaign.Owner
-	Kinds     []campaign.Kind
-	Labels    map[string]string
-	Error     string
+	Campaign campaign.Campaign
+	Manage   bool // campaign.MayManage
+	Owners   []campaign.Owner
+	Kinds    []campaign.Kind
+	Labels   map[string]string
+	Error    string
 }
 
 func (s *Server) planPage(w http.ResponseWriter, r *http.Request) {

@@ -14,12 +14,12 @@ import (
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 type rosterData struct {
-	Filter   org.MemberFilter
-	Page     org.MemberPage
-	Units    []org.Unit
-	Pages    int
-	Query    url.Values
-	Import   bool // the reader manages a unit (org's Writable), so may import a roster
+	Filter org.MemberFilter
+	Page   org.MemberPage
+	Units  []org.Unit
+	Pages  int
+	Query  url.Values
+	Import bool // the reader manages a unit (org's Writable), so may import a roster
 }
 
 func filterFrom(q url.Values) org.MemberFilter {
