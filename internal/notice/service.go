@@ -274,9 +274,6 @@ func (s *Service) Managed(ctx context.Context, a *org.Actor) ([]Notice, error) {
 	return out, apperr.Wrap(err, "managed notices")
 }
 
-type scanFunc func(dest ...any) error
-
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // refused explains why objections are no longer accepted (nil when they are).
 func refused(n Notice, now time.Time) error {

@@ -266,7 +266,7 @@ func (s *Server) apiOrgHistory(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiRoles(w http.ResponseWriter, r *http.Request) {
 	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
-		g, err := s.Org.Grants(r.Context(), a, id)
+		g, err := s.Org.Grants(r.Context(), a, id) // a read: org decides who lists a unit's grants
 		if g == nil {
 			g = []org.Grant{}
 		}

@@ -241,7 +241,7 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errM
 			s.fail(w, r, err)
 			return
 		}
-		if d.Grants, err = s.Org.Grants(ctx, a, id); err != nil {
+		if d.Grants, err = s.Org.Grants(ctx, a, id); err != nil { // a read: org decides who lists a unit's grants
 			s.fail(w, r, err)
 			return
 		}
