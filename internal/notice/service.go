@@ -274,7 +274,6 @@ func (s *Service) Managed(ctx context.Context, a *org.Actor) ([]Notice, error) {
 	return out, apperr.Wrap(err, "managed notices")
 }
 
-
 // refused explains why objections are no longer accepted (nil when they are).
 func refused(n Notice, now time.Time) error {
 	switch {
