@@ -41,6 +41,8 @@ type Report struct {
 	AckBy      string       `json:"acknowledged_by,omitempty"`
 	AckAt      string       `json:"acknowledged_at,omitempty"`
 	AckNote    string       `json:"ack_note,omitempty"`
+
+	May *ReportMay `json:"may,omitempty"` // what the reader may do now (may.go), with Report
 }
 
 // ReportItem is one line of what the system knows, attached to a report.
@@ -145,12 +147,12 @@ func (s *Service) Report(ctx context.Context, a *org.Actor, id int64) (Report, e
 		if err != nil {
 			return err
 		}
-		return mayReadReport(ctx, tx, a, r)
+		return mayReadReport(ctx, tx, a, &r)
 	})
 	return r, apperr.Wrap(err, "get report")
 }
 
-func mayReadReport(ctx context.Context, tx *db.Tx, a *org.Actor, r Report) error {
+func mayReadReport(ctx context.Context, tx *db.Tx, a *org.Actor, r *Report) error {
 	from, err := getUnit(ctx, tx, r.FromUnitID)
 	if err != nil {
 		return err
@@ -160,6 +162,7 @@ func mayReadReport(ctx context.Context, tx *db.Tx, a *org.Actor, r Report) error
 		return err
 	}
 	if visibleReport(a, r.Status, from, to) {
+		r.May = reportMay(a, *r, from, to)
 		return nil
 	}
 	return apperr.Deny()
@@ -236,11 +239,11 @@ func (s *Service) transition(ctx context.Context, a *org.Actor, id int64, from, 
 		}
 		switch to {
 		case ReportSent:
-			if !canManage(a, fromUnit) {
+			if !maySendReport(a, fromUnit) {
 				return apperr.Deny()
 			}
 		case ReportAcknowledged: // the superior side: those who reach the recipient unit
-			if !a.CanRead(toUnit) {
+			if !mayAckReport(a, toUnit) {
 				return apperr.Deny()
 			}
 		}

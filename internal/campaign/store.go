@@ -305,17 +305,6 @@ func (s *Service) Get(ctx context.Context, a *org.Actor, id int64) (Campaign, er
 	return c, apperr.Wrap(err, "get campaign")
 }
 
-// CanManage reports whether the actor runs the campaign (the office).
-func (s *Service) CanManage(ctx context.Context, a *org.Actor, c Campaign) bool {
-	var ok bool
-	_ = s.DB.View(ctx, func(tx *db.Tx) error {
-		root, err := getUnit(ctx, tx, c.UnitID)
-		ok = err == nil && canManage(a, root)
-		return err
-	})
-	return ok
-}
-
 // List returns the campaigns the actor may see, newest year first.
 func (s *Service) List(ctx context.Context, a *org.Actor) ([]Campaign, error) {
 	out := []Campaign{}

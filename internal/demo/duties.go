@@ -115,6 +115,19 @@ func LoadDuties(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.S
 				}
 			}
 			four := m.noPost || m.retired
+			// The secretary confirms the members' duties; those of a member
+			// who manages the branch go one level up (never one's own): the
+			// secretary's to the office, the office clerk's to the
+			// administrator (the bureau's other manager).
+			confirmer := sec
+			switch m.id {
+			case sec.MemberID:
+				confirmer = office
+			case office.MemberID:
+				if confirmer, err = l.actor("admin"); err != nil {
+					return err
+				}
+			}
 			var dt duty.Duty
 			if err := at(step(j+1), func() error {
 				dt, err = duties.Declare(ctx, who, duty.DeclareInput{CampaignID: campaignID, MemberID: m.id, Text: l.memberDuty(b.Kind, m)})
@@ -123,7 +136,7 @@ func LoadDuties(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.S
 				return fmt.Errorf("duties of %s (%s): %w", m.name, b.Name, err)
 			}
 			if !four {
-				if err := at(declared.Add(26*time.Hour+time.Duration(j)*5*time.Minute), func() error { _, err := duties.Confirm(ctx, sec, dt.ID); return err }); err != nil {
+				if err := at(declared.Add(26*time.Hour+time.Duration(j)*5*time.Minute), func() error { _, err := duties.Confirm(ctx, confirmer, dt.ID); return err }); err != nil {
 					return fmt.Errorf("confirm duties of %s: %w", m.name, err)
 				}
 				continue
@@ -139,7 +152,7 @@ func LoadDuties(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.S
 			}); err != nil {
 				return fmt.Errorf("discuss duties of %s: %w", m.name, err)
 			}
-			if err := at(held.Add(26*time.Hour+time.Duration(j)*3*time.Minute), func() error { _, err := duties.Confirm(ctx, sec, dt.ID); return err }); err != nil {
+			if err := at(held.Add(26*time.Hour+time.Duration(j)*3*time.Minute), func() error { _, err := duties.Confirm(ctx, confirmer, dt.ID); return err }); err != nil {
 				return fmt.Errorf("confirm duties of %s: %w", m.name, err)
 			}
 			posted := held.Add(48*time.Hour + time.Duration(j)*time.Minute)

@@ -2,6 +2,7 @@ package duty_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -325,3 +326,49 @@ func TestBranchSignal(t *testing.T) {
 		}
 	})
 }
+
+// A secretary's own duties are confirmed one level up (the office), never
+// by themselves: the account's linked member decides, like commitments.
+func TestOwnDutiesConfirmedAbove(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		sec, office := f.as("scyc"), f.as("office")
+		if sec.MemberID == 0 {
+			t.Fatal("the demo secretary is not linked to a member")
+		}
+		own, err := f.s.Declare(ctx, sec, duty.DeclareInput{CampaignID: f.campaign, MemberID: sec.MemberID, Text: "履行支部书记职责，抓好班子建设。"})
+		if err != nil || own.Recorded {
+			t.Fatalf("own declaration %+v %v", own, err)
+		}
+		got, err := f.s.Get(ctx, sec, own.ID)
+		if err != nil || !got.CanDeclare || got.CanConfirm {
+			t.Fatalf("the secretary's verdicts on their own duty %+v %v", got, err)
+		}
+		_, err = f.s.Confirm(ctx, sec, own.ID)
+		wantCode(t, err, apperr.Forbidden)
+		got, err = f.s.Get(ctx, office, own.ID)
+		if err != nil || !got.CanConfirm {
+			t.Fatalf("the office's verdicts %+v %v", got, err)
+		}
+		if _, err := f.s.Confirm(ctx, office, own.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Another member's duty stays with the secretary, and the page agrees.
+		withPost, user := f.memberWhere("市渔场", "m.no_post = FALSE AND m.retired = FALSE AND m.id <> "+itoa(sec.MemberID))
+		other, err := f.s.Declare(ctx, f.as(user), duty.DeclareInput{CampaignID: f.campaign, MemberID: withPost, Text: "做好本职工作。"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.s.Get(ctx, sec, other.ID); err != nil || !got.CanConfirm {
+			t.Fatalf("the secretary on a member's duty %+v %v", got, err)
+		}
+		if got, err := f.s.Get(ctx, f.as(user), other.ID); err != nil || got.CanConfirm {
+			t.Fatalf("a member on their own duty %+v %v", got, err)
+		}
+		if _, err := f.s.Confirm(ctx, sec, other.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

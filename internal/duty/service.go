@@ -195,8 +195,9 @@ func memberByID(ctx context.Context, tx *db.Tx, id int64) (memberRow, error) {
 }
 
 func branchMembers(ctx context.Context, tx *db.Tx, branch org.Unit) ([]memberRow, error) {
+	in := org.Subtree("u", branch.Path)
 	rows, err := tx.Query(ctx, `SELECT m.id, m.unit_id, m.name, m.no_post, m.retired, m.oral FROM members m `+org.JoinUnit("u", "m.unit_id")+`
-		WHERE u.path LIKE ?`+activeMembers+` ORDER BY m.id`, branch.Path+"%")
+		WHERE `+in.SQL+activeMembers+` ORDER BY m.id`, in.Args...)
 	if err != nil {
 		return nil, err
 	}
@@ -255,14 +256,8 @@ func (s *Service) Declare(ctx context.Context, a *org.Actor, in DeclareInput) (D
 			if branch, err = branchOf(ctx, tx, m.UnitID); err != nil {
 				return err
 			}
-			switch {
-			case a.MemberID == m.ID:
-			case m.Oral && a.CanWrite(branch):
-				recorded = true
-			case a.CanWrite(branch):
-				return apperr.New(apperr.Forbidden, "职责须由党员本人申报；只有可作口头承诺的党员可由支部代为记录", "Members declare their own duties; the branch records them only for members flagged for oral commitment")
-			default:
-				return apperr.Deny()
+			if recorded, err = declareAs(a, m, branch); err != nil {
+				return err
 			}
 			fourStep = m.NoPost || m.Retired
 		} else {
@@ -273,7 +268,7 @@ func (s *Service) Declare(ctx context.Context, a *org.Actor, in DeclareInput) (D
 			if branch.ID != in.UnitID {
 				return apperr.Field("unit", "请选择党支部", "Choose a branch")
 			}
-			if !a.CanWrite(branch) {
+			if !mayManage(a, branch) {
 				return apperr.Deny()
 			}
 		}
@@ -360,7 +355,7 @@ func managed(ctx context.Context, tx *db.Tx, a *org.Actor, id int64) (Duty, org.
 	if err != nil {
 		return d, u, err
 	}
-	if !a.CanWrite(u) {
+	if !mayManage(a, u) {
 		return d, u, apperr.Deny()
 	}
 	return d, u, nil
@@ -418,26 +413,6 @@ func (s *Service) Discuss(ctx context.Context, a *org.Actor, id, meetingID int64
 		return audit.Record(ctx, tx, who(a), "duty.discuss", "duty", id, auditDuty(before), auditDuty(out))
 	})
 	return out, apperr.Wrap(err, "discuss duty")
-}
-
-// mayConfirm: a member's duties by their branch (secretary, office); a
-// branch's own by the level above (the office).
-func mayConfirm(ctx context.Context, tx *db.Tx, a *org.Actor, d Duty) (bool, error) {
-	u, err := unitByID(ctx, tx, d.UnitID)
-	if err != nil {
-		return false, err
-	}
-	if d.MemberID != 0 {
-		return a.CanWrite(u), nil
-	}
-	if u.ParentID == 0 {
-		return a.IsAdmin(), nil
-	}
-	p, err := unitByID(ctx, tx, u.ParentID)
-	if err != nil {
-		return false, err
-	}
-	return a.CanWrite(p), nil
 }
 
 // Confirm is the confirmation by the organisation (组织认定): by the
@@ -628,23 +603,6 @@ func branchDuties(ctx context.Context, tx *db.Tx, campaignID, branchID int64) (m
 	return out, nil
 }
 
-// readable: the branch's readers (secretary, office, committee, leaders)
-// and the branch's own members.
-func readable(ctx context.Context, tx *db.Tx, a *org.Actor, branch org.Unit) (bool, error) {
-	if a == nil {
-		return false, errNoActor
-	}
-	if a.CanRead(branch) {
-		return true, nil
-	}
-	if a.MemberID == 0 {
-		return false, nil
-	}
-	var n int
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m `+org.JoinUnit("u", "m.unit_id")+` WHERE m.id = ? AND u.path LIKE ?`, a.MemberID, branch.Path+"%").Scan(&n)
-	return n > 0, err
-}
-
 // Get returns a duty with its notice's state and what the actor may do.
 func (s *Service) Get(ctx context.Context, a *org.Actor, id int64) (Duty, error) {
 	var d Duty
@@ -663,17 +621,7 @@ func (s *Service) Get(ctx context.Context, a *org.Actor, id int64) (Duty, error)
 			}
 			return err
 		}
-		write := a.CanWrite(branch)
-		confirm, err := mayConfirm(ctx, tx, a, d)
-		if err != nil {
-			return err
-		}
-		unconfirmed := d.ConfirmedAt == ""
-		d.CanDeclare = unconfirmed && (d.MemberID != 0 && a.MemberID == d.MemberID || (write && (d.MemberID == 0 || d.Recorded)))
-		d.CanDiscuss = unconfirmed && d.FourStep && write
-		d.CanConfirm = unconfirmed && confirm && (!d.FourStep || d.DiscussedAt != "")
-		d.CanNotice = write && noticeAllowed(d) == nil
-		return nil
+		return perms(ctx, tx, a, branch, &d)
 	})
 	return d, apperr.Wrap(err, "get duty")
 }
@@ -708,8 +656,7 @@ func (s *Service) ListForBranch(ctx context.Context, a *org.Actor, campaignID, b
 		if err != nil {
 			return err
 		}
-		write := a.CanWrite(branch)
-		out = Branch{CampaignID: c.ID, CampaignTitle: c.Title, UnitID: branch.ID, UnitName: branch.Name, CanManage: write}
+		out = Branch{CampaignID: c.ID, CampaignTitle: c.Title, UnitID: branch.ID, UnitName: branch.Name, CanManage: mayManage(a, branch)}
 		add := func(r Row, key string) {
 			r.Step = None
 			if d, ok := duties[key]; ok {
@@ -720,11 +667,11 @@ func (s *Service) ListForBranch(ctx context.Context, a *org.Actor, campaignID, b
 			}
 			out.Rows = append(out.Rows, r)
 		}
-		add(Row{Name: branch.Name, CanEnter: write}, subjectKey(branch.ID, 0))
+		add(Row{Name: branch.Name, CanEnter: mayEnter(a, branch, 0, false)}, subjectKey(branch.ID, 0))
 		for _, m := range members {
 			mine := a.MemberID == m.ID
 			add(Row{MemberID: m.ID, Name: m.Name, NoPost: m.NoPost, Retired: m.Retired, Oral: m.Oral, FourStep: m.NoPost || m.Retired,
-				Mine: mine, CanEnter: mine || (m.Oral && write)}, subjectKey(branch.ID, m.ID))
+				Mine: mine, CanEnter: mayEnter(a, branch, m.ID, m.Oral)}, subjectKey(branch.ID, m.ID))
 		}
 		return nil
 	})

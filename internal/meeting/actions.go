@@ -99,48 +99,6 @@ func nullID(id int64) any {
 	return id
 }
 
-// ownerAllowed: an active user who is on the meeting's list or a member
-// of its subtree (or liaison for it), or who holds a role on the
-// meeting's unit, above it or below it.
-func ownerAllowed(ctx context.Context, tx *db.Tx, r row, userID int64) (bool, error) {
-	var member int64
-	var disabled bool
-	err := tx.QueryRow(ctx, `SELECT COALESCE(member_id, 0), disabled FROM users WHERE id = ?`, userID).Scan(&member, &disabled)
-	if errors.Is(err, sql.ErrNoRows) || disabled {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if member != 0 {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM meeting_attendees WHERE meeting_id = ? AND member_id = ?`, r.ID, member).Scan(&n); err != nil {
-			return false, err
-		}
-		if n > 0 {
-			return true, nil
-		}
-		if ok, err := eligible(ctx, tx, r.unit, member); err != nil || ok {
-			return ok, err
-		}
-	}
-	rows, err := tx.Query(ctx, `SELECT g.role, COALESCE(u.path, '') FROM role_grants g `+org.LeftJoinUnit("u", "g.unit_id")+` WHERE g.user_id = ?`, userID)
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var role, p string
-		if err := rows.Scan(&role, &p); err != nil {
-			return false, err
-		}
-		if role == string(org.RoleAdmin) || (p != "" && role != string(org.RoleMember) && (strings.HasPrefix(r.unit.Path, p) || strings.HasPrefix(p, r.unit.Path))) {
-			return true, nil
-		}
-	}
-	return false, rows.Err()
-}
-
 func actions(ctx context.Context, tx *db.Tx, where string, args ...any) ([]Action, error) {
 	rows, err := tx.Query(ctx, `SELECT a.id, a.meeting_id, a.title, a.owner_id, CASE WHEN us.display_name = '' THEN us.username ELSE us.display_name END,
 		a.due_on, a.done, a.done_note, a.done_at FROM meeting_actions a JOIN users us ON us.id = a.owner_id WHERE `+where+` ORDER BY a.id`, args...)

@@ -127,7 +127,7 @@ func (s *Service) Get(ctx context.Context, a *org.Actor, id int64) (Meeting, err
 			return apperr.Deny()
 		}
 		m = r.Meeting
-		m.CanManage = manage
+		m.May = May{Manage: manage}
 		if manage {
 			m.Token = r.token
 		}
@@ -152,7 +152,7 @@ func (s *Service) Get(ctx context.Context, a *org.Actor, id int64) (Meeting, err
 		today, _ := dayBounds(tx.Now, s.loc())
 		for i := range m.Actions {
 			ac := &m.Actions[i]
-			ac.CanMarkDone = manage || ac.OwnerID == a.UserID
+			ac.CanMarkDone = mayMarkDone(a, manage, *ac)
 			ac.Overdue = !ac.Done && ac.Due != "" && ac.Due < today.Format("2006-01-02")
 		}
 		if manage {
@@ -236,28 +236,15 @@ func decisions(ctx context.Context, tx *db.Tx, id int64) ([]Decision, error) {
 // account, and those holding the office, secretary or committee role on
 // the meeting's unit or a unit above it.
 func owners(ctx context.Context, tx *db.Tx, r row, list []Attendee) ([]Owner, error) {
-	ids := pathIDs(r.unit.Path)
+	holders, err := org.HoldersTx(ctx, tx, r.unit, ownerRoles...)
+	if err != nil {
+		return nil, err
+	}
 	var out []Owner
 	seen := map[int64]bool{}
-	if len(ids) > 0 {
-		rows, err := tx.Query(ctx, `SELECT DISTINCT us.id, CASE WHEN us.display_name = '' THEN us.username ELSE us.display_name END
-			FROM role_grants g JOIN users us ON us.id = g.user_id
-			WHERE g.unit_id IN (`+db.In(len(ids))+`) AND g.role IN ('office', 'secretary', 'committee') AND us.disabled = FALSE ORDER BY us.id`, ids...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var o Owner
-			if err := rows.Scan(&o.UserID, &o.Name); err != nil {
-				return nil, err
-			}
-			seen[o.UserID] = true
-			out = append(out, o)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	for _, h := range holders {
+		seen[h.UserID] = true
+		out = append(out, Owner{UserID: h.UserID, Name: h.Name})
 	}
 	for _, at := range list {
 		if at.UserActive && !seen[at.UserID] {
@@ -327,28 +314,13 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Page, error
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		var where []string
 		var args []any
-		paths, all := a.ReadPaths()
-		if !all {
-			var or []string
-			for _, p := range paths {
-				or = append(or, "(u.path >= ? AND u.path < ?)")
-				args = append(args, p, org.PathEnd(p))
-			}
-			if a.MemberID != 0 {
-				or = append(or, "EXISTS (SELECT 1 FROM meeting_attendees x WHERE x.meeting_id = m.id AND x.member_id = ?)")
-				args = append(args, a.MemberID)
-			}
-			or = append(or, "EXISTS (SELECT 1 FROM meeting_actions y WHERE y.meeting_id = m.id AND y.owner_id = ?)")
-			args = append(args, a.UserID)
-			where = append(where, "("+strings.Join(or, " OR ")+")")
-		}
+		seeScope(a).AddTo(&where, &args)
 		if f.UnitID != 0 {
 			u, err := getUnit(ctx, tx, f.UnitID)
 			if err != nil {
 				return err
 			}
-			where = append(where, "u.path >= ? AND u.path < ?")
-			args = append(args, u.Path, org.PathEnd(u.Path))
+			org.Subtree("u", u.Path).AddTo(&where, &args)
 		}
 		if f.Type != "" {
 			where = append(where, "m.type = ?")
@@ -394,7 +366,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Page, error
 				return err
 			}
 			r.Counts = c
-			r.CanManage = a.CanWrite(r.unit)
+			r.May = May{Manage: mayManage(a, r.unit)}
 			out.Meetings = append(out.Meetings, r.Meeting)
 		}
 		return rows.Err()

@@ -1,10 +1,10 @@
 // Package meeting holds meetings (动员会, 领导小组会议, branch meetings,
 // 党员大会): who was expected and attended, minutes, decisions and action items.
 //
-// A meeting belongs to a unit of the tree. Those who may write the unit
-// (org.Actor.CanWrite) manage its meetings; those who may read it see them;
-// a member sees the meetings they are on the attendance list of; the owner
-// of an action item may mark it done. Marking a meeting held records a
+// A meeting belongs to a unit of the tree. Those who manage the unit
+// manage its meetings; those who may read it see them; a member sees the
+// meetings they are on the attendance list of; the owner of an action item
+// may mark it done (may.go holds these rules). Marking a meeting held records a
 // campaign signal of kind "meeting.<type>" in the same transaction, which
 // completes the campaign's required actions of that kind (召开动员会 …);
 // cancelling or deleting a held meeting withdraws it.
@@ -183,8 +183,8 @@ type Meeting struct {
 	Decisions []Decision `json:"decisions,omitempty"`
 	Actions   []Action   `json:"actions,omitempty"`
 
-	// What the actor may do with it (filled by Get).
-	CanManage bool `json:"can_manage"`
+	// What the actor may do with it (filled by Get and List; may.go).
+	May May `json:"may"`
 	// Owners are the users an action item may be given to (managers only).
 	Owners []Owner `json:"-"`
 	// Candidates are members who may be added to the list (managers only).

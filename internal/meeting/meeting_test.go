@@ -154,7 +154,7 @@ func TestLifecycle(t *testing.T) {
 		if m.CampaignID != c2010.ID {
 			t.Errorf("the meeting belongs to campaign %d, want %d", m.CampaignID, c2010.ID)
 		}
-		if m.Status != meeting.Planned || m.Date() != "2010-05-28" || m.Clock() != "09:30" || !m.CanManage || m.Token == "" {
+		if m.Status != meeting.Planned || m.Date() != "2010-05-28" || m.Clock() != "09:30" || !m.May.Manage || m.Token == "" {
 			t.Fatalf("created: %+v", m)
 		}
 		var members int
@@ -394,7 +394,7 @@ func TestAuthorization(t *testing.T) {
 			}
 			return "?"
 		}
-		if reason(other) != "" || reason(own) != "住院" || reason(sec) != "住院" || own.MyStatus != meeting.Excused || other.Token != "" || other.CanManage {
+		if reason(other) != "" || reason(own) != "住院" || reason(sec) != "住院" || own.MyStatus != meeting.Excused || other.Token != "" || other.May.Manage {
 			t.Errorf("reasons: other %q own %q secretary %q", reason(other), reason(own), reason(sec))
 		}
 	})
@@ -632,6 +632,75 @@ func TestCalendarEvents(t *testing.T) {
 		}
 		if got := events(farmer); len(got) != 0 {
 			t.Fatalf("farm member's events: %+v", got)
+		}
+	})
+}
+
+// The list (seeScope, as SQL) and one meeting (access, in Go) agree for
+// every role, and so do the verdicts each returns (may.go).
+func TestListAndGetAgree(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		cs := &campaign.Service{DB: d, Kinds: meeting.Kinds()}
+		if _, err := demo.LoadCampaign(ctx, d, f.org, cs); err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.LoadMeetings(ctx, d, f.org, cs, f.m); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT id FROM meetings ORDER BY id`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			return rows.Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) < 3 {
+			t.Fatalf("the demo has %d meetings", len(ids))
+		}
+		users := []string{"admin", "office", "city", "scyc", "sskszb", account.Pinyin(demo.Leaders[1].Name)}
+		users = append(users, f.memberUsers("市渔场")[:2]...)
+		seenSome, refusedSome := false, false
+		for _, u := range users {
+			a := f.as(u)
+			p, err := f.m.List(ctx, a, meeting.Filter{PerPage: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := map[int64]meeting.Meeting{}
+			for _, m := range p.Meetings {
+				listed[m.ID] = m
+			}
+			for _, id := range ids {
+				m, err := f.m.Get(ctx, a, id)
+				l, ok := listed[id]
+				switch {
+				case err == nil && !ok:
+					t.Errorf("%s: meeting %d opens but is not listed", u, id)
+				case err != nil && ok:
+					t.Errorf("%s: meeting %d is listed but refused: %v", u, id, err)
+				case err == nil && l.May != m.May:
+					t.Errorf("%s: meeting %d: listed with %+v, opened with %+v", u, id, l.May, m.May)
+				case err == nil:
+					seenSome = true
+				default:
+					refusedSome = true
+				}
+			}
+		}
+		if !seenSome || !refusedSome {
+			t.Fatalf("the roles saw everything or nothing (seen %v, refused %v)", seenSome, refusedSome)
 		}
 	})
 }

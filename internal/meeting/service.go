@@ -90,7 +90,7 @@ func (s *Service) check(in *Input, fe apperr.FieldErrors) time.Time {
 
 // checkUnit validates the unit for a meeting of type t.
 func checkUnit(a *org.Actor, u org.Unit, t Type, fe apperr.FieldErrors) error {
-	if !a.CanWrite(u) {
+	if !mayManage(a, u) {
 		return apperr.New(apperr.Forbidden, "您无权为该组织安排会议", "You may not arrange meetings for this unit")
 	}
 	if u.Closed() {

@@ -17,15 +17,6 @@ import (
 
 func who(a *org.Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
 
-// pathIDs returns the unit ids of a materialised path ("/1/4/" → 1, 4).
-func pathIDs(p string) []any {
-	var out []any
-	for _, id := range org.PathIDs(p) {
-		out = append(out, id)
-	}
-	return out
-}
-
 func getUnit(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
 	return org.UnitTx(ctx, tx, id)
 }
@@ -76,69 +67,6 @@ func (s *Service) load(ctx context.Context, tx *db.Tx, id int64) (row, error) {
 		return r, apperr.NotFoundf("会议", "Meeting")
 	}
 	return r, err
-}
-
-// access says whether a may manage and see the meeting.
-func access(ctx context.Context, tx *db.Tx, a *org.Actor, r row) (manage, see bool, err error) {
-	if a == nil {
-		return false, false, apperr.New(apperr.Unauthorized, "请先登录", "Please log in")
-	}
-	if a.CanWrite(r.unit) {
-		return true, true, nil
-	}
-	if a.CanRead(r.unit) {
-		return false, true, nil
-	}
-	var n int
-	err = tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM meeting_attendees WHERE meeting_id = ? AND member_id = ?)
-		+ (SELECT COUNT(*) FROM meeting_actions WHERE meeting_id = ? AND owner_id = ?)`, r.ID, a.MemberID, r.ID, a.UserID).Scan(&n)
-	return false, n > 0, err
-}
-
-// manageable loads a meeting the actor must manage.
-func (s *Service) manageable(ctx context.Context, tx *db.Tx, a *org.Actor, id int64) (row, error) {
-	r, err := s.load(ctx, tx, id)
-	if err != nil {
-		return r, err
-	}
-	manage, see, err := access(ctx, tx, a, r)
-	if err != nil {
-		return r, err
-	}
-	if !manage {
-		if see {
-			return r, apperr.New(apperr.Forbidden, "只有本组织的负责同志可以修改会议", "Only those who run the unit may change its meetings")
-		}
-		return r, apperr.Deny()
-	}
-	return r, nil
-}
-
-// eligible reports whether member may be on the meeting's list: a member
-// of the unit's subtree, or an active liaison leader of a unit above, at or
-// below it.
-func eligible(ctx context.Context, tx *db.Tx, unit org.Unit, memberID int64) (bool, error) {
-	var n int
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m `+org.JoinUnit("u", "m.unit_id")+` WHERE m.id = ? AND u.path >= ? AND u.path < ?`,
-		memberID, unit.Path, org.PathEnd(unit.Path)).Scan(&n)
-	if err != nil || n > 0 {
-		return n > 0, err
-	}
-	rows, err := tx.Query(ctx, `SELECT u.path FROM liaisons l `+org.JoinUnit("u", "l.unit_id")+` WHERE l.member_id = ? AND l.ended_on = ''`, memberID)
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return false, err
-		}
-		if strings.HasPrefix(p, unit.Path) || strings.HasPrefix(unit.Path, p) {
-			return true, nil
-		}
-	}
-	return false, rows.Err()
 }
 
 // upsertAttendee writes one attendance row; concurrent writers of other

@@ -75,26 +75,6 @@ func unitOf(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
 	return org.UnitTx(ctx, tx, id)
 }
 
-// manageable loads a notice and checks that a may manage it.
-func manageable(ctx context.Context, tx *db.Tx, a *org.Actor, id int64) (Notice, error) {
-	if a == nil {
-		return Notice{}, errNoActor
-	}
-	n, err := getNotice(ctx, tx, id)
-	if err != nil {
-		return n, err
-	}
-	u, err := unitOf(ctx, tx, n.UnitID)
-	if err != nil {
-		return n, err
-	}
-	if !a.CanWrite(u) {
-		return n, apperr.Deny()
-	}
-	n.CanManage = true
-	return n, nil
-}
-
 func objections(ctx context.Context, tx *db.Tx, noticeID int64, private bool) ([]Objection, error) {
 	rows, err := tx.Query(ctx, `SELECT id, notice_id, anonymous, name, contact, text, created_at, answer, answered_by_name, answered_at
 		FROM notice_objections WHERE notice_id = ? ORDER BY id`, noticeID)
@@ -134,7 +114,7 @@ func (s *Service) Post(ctx context.Context, a *org.Actor, in PostInput) (Notice,
 		if err != nil {
 			return err
 		}
-		if !a.CanWrite(u) {
+		if !mayManage(a, u) {
 			return apperr.Deny()
 		}
 		if u.Closed() {
@@ -271,47 +251,28 @@ func (s *Service) Managed(ctx context.Context, a *org.Actor) ([]Notice, error) {
 	}
 	var out []Notice
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		q := `SELECT ` + noticeCols + `, u.path` + noticeFrom
-		var args []any
-		if !a.IsAdmin() {
-			var conds []string
-			for _, g := range a.Grants {
-				if (g.Role == org.RoleOffice || g.Role == org.RoleSecretary) && g.UnitPath != "" {
-					conds = append(conds, `u.path LIKE ?`)
-					args = append(args, g.UnitPath+"%")
-				}
-			}
-			if len(conds) == 0 {
-				return nil
-			}
-			q += ` WHERE (` + strings.Join(conds, " OR ") + `)`
+		scope := manageScope(a)
+		if scope.SQL == org.False.SQL {
+			return nil
 		}
-		q += ` ORDER BY n.opens_at DESC, n.id DESC LIMIT ?`
-		args = append(args, 1000)
-		rows, err := tx.Query(ctx, q, args...)
+		q := `SELECT ` + noticeCols + noticeFrom + ` WHERE ` + scope.SQL + ` ORDER BY n.opens_at DESC, n.id DESC LIMIT ?`
+		rows, err := tx.Query(ctx, q, append(scope.Args, 1000)...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var path string
-			n, err := scanNotice(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &path)...) }), tx.Zone)
+			n, err := scanNotice(rows, tx.Zone)
 			if err != nil {
 				return err
 			}
-			if a.CanWrite(org.Unit{ID: n.UnitID, Path: path}) {
-				n.CanManage = true
-				out = append(out, n)
-			}
+			n.CanManage = true
+			out = append(out, n)
 		}
 		return rows.Err()
 	})
 	return out, apperr.Wrap(err, "managed notices")
 }
-
-type scanFunc func(dest ...any) error
-
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // refused explains why objections are no longer accepted (nil when they are).
 func refused(n Notice, now time.Time) error {

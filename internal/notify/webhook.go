@@ -300,7 +300,7 @@ func (s *Service) UnitDeliveries(ctx context.Context, a *org.Actor, unitID int64
 // FailedDeliveries lists the latest failed deliveries on every channel, for
 // the administrator (what went wrong while SMTP or a robot was down).
 func (s *Service) FailedDeliveries(ctx context.Context, a *org.Actor, limit int) ([]Delivery, error) {
-	if !a.IsAdmin() {
+	if !maySeeFailures(a) {
 		return nil, apperr.Deny()
 	}
 	return s.deliveries(ctx, `state = 'failed' ORDER BY id DESC LIMIT ?`, clampLimit(limit))

@@ -199,6 +199,7 @@ func (s *Service) decorate(a *Actor, t *Tree, m *Member) {
 	if u.Type == Group {
 		m.GroupName = u.Name
 	}
+	m.May = a.memberMay(u, m)
 	if !a.CanSeeUsernames(u) && m.ID != a.MemberID {
 		m.Username = ""
 	}

@@ -137,6 +137,8 @@ type Member struct {
 	BranchName string `json:"branch,omitempty"`
 	GroupName  string `json:"group,omitempty"`
 	Username   string `json:"username,omitempty"` // only for those allowed to see it
+
+	May *MemberMay `json:"may,omitempty"` // what the reader may do with it (org may.go)
 }
 
 // Private clears the fields that only the member's own organisation may

@@ -126,18 +126,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	type grant struct {
-		Role   org.Role `json:"role"`
-		UnitID int64    `json:"unit_id,omitempty"`
-	}
-	var gs []grant
-	for _, g := range a.Grants {
-		gs = append(gs, grant{g.Role, g.UnitID})
-	}
-	var ls []int64
-	for _, l := range a.Liaisons {
-		ls = append(ls, l.UnitID)
-	}
+	gs, ls := a.Posts()
 	writeJSON(w, http.StatusOK, map[string]any{"user": u, "roles": gs, "liaison_units": ls})
 }
 
@@ -207,8 +196,9 @@ func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		out := map[string]any{"org": u, "ancestors": t.Ancestors(id), "children": children, "liaisons": liaisons}
-		if a.CanRead(u) {
+		may := a.OnUnit(u)
+		out := map[string]any{"org": u, "ancestors": t.Ancestors(id), "children": children, "liaisons": liaisons, "may": may}
+		if may.Read {
 			counts, err := s.Org.Counts(r.Context(), a)
 			if err != nil {
 				return nil, err
@@ -276,7 +266,7 @@ func (s *Server) apiOrgHistory(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiRoles(w http.ResponseWriter, r *http.Request) {
 	s.apiID(w, r, func(a *org.Actor, id int64) (any, error) {
-		g, err := s.Org.Grants(r.Context(), a, id)
+		g, err := s.Org.Grants(r.Context(), a, id) // a read: org decides who lists a unit's grants
 		if g == nil {
 			g = []org.Grant{}
 		}

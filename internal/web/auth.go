@@ -6,7 +6,6 @@ import (
 
 	"chuangzheng/internal/account"
 	"chuangzheng/internal/apperr"
-	"chuangzheng/internal/audit"
 	"chuangzheng/internal/org"
 )
 
@@ -195,27 +194,8 @@ func (s *Server) memberResetPassword(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	m, err := s.Org.Member(r.Context(), a, id)
+	pw, err := s.Org.ResetMemberPassword(r.Context(), a, s.Account, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	u, err := s.Org.Unit(r.Context(), a, m.UnitID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !a.CanWrite(u) || m.Username == "" {
-		s.fail(w, r, apperr.Deny())
-		return
-	}
-	user, err := s.Account.ByUsername(r.Context(), m.Username)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pw := org.InitialPassword()
-	if err := s.Account.ResetPassword(r.Context(), audit.Actor{ID: a.UserID, Name: a.Username}, user.ID, pw); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -39,11 +39,7 @@ func (s *Server) campaignsData(r *http.Request, a *org.Actor) (campaignsData, er
 		return campaignsData{}, err
 	}
 	d := campaignsData{Campaigns: list, Templates: tpls, Year: s.DB.Today().Y}
-	for _, u := range t.Units {
-		if !u.Closed() && a.CanManageRoles(u) && u.Type != org.Group && u.Type != org.LeadingGroup {
-			d.Units = append(d.Units, u)
-		}
-	}
+	d.Units = campaign.Roots(t, a)
 	return d, nil
 }
 
@@ -102,12 +98,12 @@ func errorText(err error, lang string) string {
 }
 
 type gridData struct {
-	Grid      *campaign.Grid
-	Units     []org.Unit
-	UnitID    int64
-	CanManage bool
-	Chart     chart
-	Kinds     map[int64]string
+	Grid   *campaign.Grid
+	Units  []org.Unit
+	UnitID int64
+	Manage bool // campaign.MayManage
+	Chart  chart
+	Kinds  map[int64]string
 }
 
 // chart is the completion-over-time line, laid out for an inline SVG.
@@ -166,7 +162,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := gridData{Grid: g, UnitID: unitID, CanManage: s.Campaign.CanManage(ctx, a, g.Campaign), Chart: makeChart(pts, g.Campaign.Year)}
+	d := gridData{Grid: g, UnitID: unitID, Manage: s.Campaign.MayManage(ctx, a, g.Campaign), Chart: makeChart(pts, g.Campaign.Year)}
 	t, err := s.Org.Tree(ctx, a)
 	if err != nil {
 		s.fail(w, r, err)
@@ -183,12 +179,12 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) {
 }
 
 type planData struct {
-	Campaign  campaign.Campaign
-	CanManage bool
-	Owners    []campaign.Owner
-	Kinds     []campaign.Kind
-	Labels    map[string]string
-	Error     string
+	Campaign campaign.Campaign
+	Manage   bool // campaign.MayManage
+	Owners   []campaign.Owner
+	Kinds    []campaign.Kind
+	Labels   map[string]string
+	Error    string
 }
 
 func (s *Server) planPage(w http.ResponseWriter, r *http.Request) {
@@ -205,7 +201,7 @@ func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, code int, msg 
 		s.fail(w, r, err)
 		return
 	}
-	d := planData{Campaign: c, CanManage: s.Campaign.CanManage(r.Context(), a, c), Error: msg, Labels: map[string]string{},
+	d := planData{Campaign: c, Manage: s.Campaign.MayManage(r.Context(), a, c), Error: msg, Labels: map[string]string{},
 		Owners: []campaign.Owner{campaign.OwnerOffice, campaign.OwnerBranch, campaign.OwnerMember, campaign.OwnerLeader},
 		Kinds:  append([]campaign.Kind{{Code: campaign.ManualKind}}, s.Campaign.Kinds...)}
 	for _, p := range c.Phases {
@@ -283,10 +279,9 @@ func (s *Server) campaignStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 type cellData struct {
-	D       *campaign.CellDetail
-	Members []org.Member
-	Error   string
-	Labels  map[string]string
+	D      *campaign.CellDetail
+	Error  string
+	Labels map[string]string
 }
 
 func (s *Server) cellPage(w http.ResponseWriter, r *http.Request) {
@@ -313,14 +308,6 @@ func (s *Server) showCell(w http.ResponseWriter, r *http.Request, code int, msg 
 	d := cellData{D: det, Error: msg, Labels: map[string]string{}}
 	for _, ac := range det.Phase.Actions {
 		d.Labels[ac.Kind] = s.Campaign.KindLabel(ac.Kind, langOf(r))
-	}
-	if a.CanWrite(det.Unit) {
-		p, err := s.Org.Members(r.Context(), a, org.MemberFilter{UnitID: unitID, PerPage: 500})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		d.Members = p.Members
 	}
 	s.render(w, r, code, "campaign_cell", d)
 }

@@ -192,7 +192,7 @@ func (s *Server) meetingEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !m.CanManage {
+	if !m.May.Manage {
 		s.fail(w, r, apperr.Deny())
 		return
 	}
@@ -267,7 +267,7 @@ func (s *Server) showMeeting(w http.ResponseWriter, r *http.Request, a *org.Acto
 	today := s.DB.LocalNow().Format("2006-01-02")
 	d.Today = today
 	d.CanBeHeld = m.Date() <= today
-	if m.CanManage {
+	if m.May.Manage {
 		d.SignInURL = s.signInURL(r, m.Token)
 	}
 	for _, at := range m.Attendees {
@@ -453,7 +453,7 @@ func (s *Server) meetingQR(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !m.CanManage {
+	if !m.May.Manage {
 		s.fail(w, r, apperr.Deny())
 		return
 	}

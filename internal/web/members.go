@@ -14,12 +14,12 @@ import (
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 type rosterData struct {
-	Filter   org.MemberFilter
-	Page     org.MemberPage
-	Units    []org.Unit
-	Pages    int
-	Query    url.Values
-	CanWrite bool
+	Filter org.MemberFilter
+	Page   org.MemberPage
+	Units  []org.Unit
+	Pages  int
+	Query  url.Values
+	Import bool // the reader manages a unit (org's Writable), so may import a roster
 }
 
 func filterFrom(q url.Values) org.MemberFilter {
@@ -54,7 +54,7 @@ func (s *Server) rosterPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, u := range t.Writable(a) {
 		if u.Type != org.LeadingGroup {
-			d.CanWrite = true
+			d.Import = true
 		}
 	}
 	d.Filter.Page = p.Page
@@ -64,7 +64,6 @@ func (s *Server) rosterPage(w http.ResponseWriter, r *http.Request) {
 type memberData struct {
 	Member   org.Member
 	Unit     org.Unit
-	CanWrite bool
 	Liaisons []org.Liaison
 }
 
@@ -93,7 +92,7 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := memberData{Member: m, Unit: u, CanWrite: a.CanWrite(u)}
+	d := memberData{Member: m, Unit: u}
 	for _, l := range all {
 		if l.MemberID == m.ID {
 			d.Liaisons = append(d.Liaisons, l)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"chuangzheng/internal/apperr"
-	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 )
@@ -118,9 +117,7 @@ type notifyPageData struct {
 	// prefs
 	Prefs        notify.Prefs
 	EmailEnabled bool
-	IsAdmin      bool
-	Failed       []notify.Delivery
-	FailedJobs   []jobs.Info
+	Failures     notify.Failures // the administrator's view (notify decides)
 
 	// webhooks
 	Unit       org.Unit
@@ -132,7 +129,7 @@ type notifyPageData struct {
 
 func (s *Server) showPrefs(w http.ResponseWriter, r *http.Request, a *org.Actor, code int, d notifyPageData) {
 	ctx := r.Context()
-	d.Page, d.EmailEnabled, d.IsAdmin = "prefs", s.Notify.EmailEnabled(), a.IsAdmin()
+	d.Page, d.EmailEnabled = "prefs", s.Notify.EmailEnabled()
 	if d.Errors == nil {
 		p, err := s.Notify.Prefs(ctx, a.UserID)
 		if err != nil {
@@ -141,16 +138,10 @@ func (s *Server) showPrefs(w http.ResponseWriter, r *http.Request, a *org.Actor,
 		}
 		d.Prefs = p
 	}
-	if d.IsAdmin {
-		var err error
-		if d.Failed, err = s.Notify.FailedDeliveries(ctx, a, 20); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if d.FailedJobs, err = jobs.ListFailed(ctx, s.DB, 20); err != nil {
-			s.fail(w, r, apperr.Wrap(err, "failed jobs"))
-			return
-		}
+	var err error
+	if d.Failures, err = s.Notify.Failures(ctx, a, 20); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, code, "notify_prefs", d)
 }

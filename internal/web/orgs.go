@@ -21,7 +21,7 @@ type unitStat struct {
 type homeData struct {
 	Due      []campaign.DueItem
 	Today    civil.Date
-	Roles    []org.ScopedGrant
+	Roles    []org.Post
 	Units    map[int64]org.Unit
 	Me       *org.Member
 	Branches []unitStat
@@ -40,7 +40,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := homeData{Roles: a.Grants, Units: t.ByID}
+	d := homeData{Units: t.ByID}
+	d.Roles, _ = a.Posts()
 	if a.MemberID != 0 {
 		if m, err := s.Org.Member(ctx, a, a.MemberID); err == nil {
 			d.Me = &m
@@ -64,17 +65,15 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Today = s.DB.Today()
 	}
-	for _, u := range t.Units {
-		if (u.Type == org.Branch) && a.CanRead(u) && !u.Closed() {
-			st := stat(t, u, counts)
-			for _, l := range liaisons {
-				if l.UnitID == u.ID || t.BranchOf(l.UnitID).ID == u.ID {
-					st.Liaisons = append(st.Liaisons, l)
-				}
+	for _, u := range t.Branches(a) {
+		st := stat(t, u, counts)
+		for _, l := range liaisons {
+			if l.UnitID == u.ID || t.BranchOf(l.UnitID).ID == u.ID {
+				st.Liaisons = append(st.Liaisons, l)
 			}
-			d.Branches = append(d.Branches, st)
-			d.Total += st.Members
 		}
+		d.Branches = append(d.Branches, st)
+		d.Total += st.Members
 	}
 	s.render(w, r, http.StatusOK, "home", d)
 }
@@ -183,10 +182,7 @@ type unitData struct {
 	Grants    []org.Grant
 	Liaisons  []org.Liaison
 	History   []org.HistoryEntry
-	CanRead   bool
-	CanWrite  bool
-	CanShape  bool
-	CanRoles  bool
+	May       org.UnitMay // what the reader may do here (org decides)
 	Parents   []org.Unit
 	Roles     []org.Role
 	Error     string
@@ -222,20 +218,15 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errM
 		s.fail(w, r, err)
 		return
 	}
-	d := unitData{Unit: stat(t, u, counts), Ancestors: t.Ancestors(id), CanRead: a.CanRead(u), CanWrite: a.CanWrite(u),
-		CanShape: a.CanShapeTree(u, u.Type), CanRoles: a.CanManageRoles(u), Roles: org.Roles[1:], Error: errMsg}
+	d := unitData{Unit: stat(t, u, counts), Ancestors: t.Ancestors(id), May: a.OnUnit(u), Roles: org.Roles[1:], Error: errMsg}
 	for _, c := range t.Children[id] {
 		cu := t.ByID[c]
 		if !cu.Closed() {
 			d.Children = append(d.Children, stat(t, cu, counts))
 		}
 	}
-	if d.CanShape {
-		for _, p := range t.Units {
-			if !p.Closed() && !p.Within(u.Path) && org.CanHold(p.Type, u.Type) && a.CanShapeTree(p, u.Type) {
-				d.Parents = append(d.Parents, p)
-			}
-		}
+	if d.May.Shape {
+		d.Parents = t.MoveTargets(a, u)
 	}
 	if d.Liaisons, err = s.Org.Liaisons(ctx, a, id); err != nil {
 		s.fail(w, r, err)
@@ -245,12 +236,12 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errM
 		s.fail(w, r, err)
 		return
 	}
-	if d.CanRead {
+	if d.May.Read {
 		if d.Members, err = s.Org.Members(ctx, a, org.MemberFilter{UnitID: id, PerPage: 100}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if d.Grants, err = s.Org.Grants(ctx, a, id); err != nil {
+		if d.Grants, err = s.Org.Grants(ctx, a, id); err != nil { // a read: org decides who lists a unit's grants
 			s.fail(w, r, err)
 			return
 		}

@@ -31,7 +31,7 @@ func (s *Server) reportsData(r *http.Request, a *org.Actor) (reportsData, error)
 	}
 	d := reportsData{Reports: list}
 	for _, c := range cs {
-		if s.Campaign.CanManage(r.Context(), a, c) {
+		if s.Campaign.MayManage(r.Context(), a, c) {
 			d.Campaigns = append(d.Campaigns, c)
 		}
 	}
@@ -83,10 +83,8 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 type reportData struct {
-	Report  campaign.Report
-	CanSend bool
-	CanAck  bool
-	Error   string
+	Report campaign.Report // with its verdicts (Report.May)
+	Error  string
 }
 
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) {
@@ -103,14 +101,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, code int, ms
 		s.fail(w, r, err)
 		return
 	}
-	t, err := s.Org.Tree(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d := reportData{Report: rep, Error: msg,
-		CanSend: rep.Status == campaign.ReportDraft && a.CanManageRoles(t.ByID[rep.FromUnitID]),
-		CanAck:  rep.Status == campaign.ReportSent && a.CanRead(t.ByID[rep.ToUnitID])}
+	d := reportData{Report: rep, Error: msg}
 	s.render(w, r, code, "report", d)
 }
 

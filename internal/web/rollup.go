@@ -49,7 +49,7 @@ func (s *Server) rollupPage(w http.ResponseWriter, r *http.Request) {
 		}
 		if d.UnitID == 0 {
 			d.UnitID = c.UnitID
-			if !rootOK || !a.CanRead(root) { // a secretary: their first unit
+			if !rootOK || len(d.Units) == 0 || d.Units[0].ID != root.ID { // the root unreadable (a secretary): their first unit
 				if len(d.Units) == 0 {
 					s.fail(w, r, apperr.Deny())
 					return

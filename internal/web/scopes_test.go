@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -299,6 +300,16 @@ func TestRoleDataScopes(t *testing.T) {
 					}
 				}
 			}
+			getJSON := func(path string, v any) {
+				t.Helper()
+				code, body, _ := c.do("GET", path, "", nil)
+				if !ok(code) {
+					return
+				}
+				if err := json.Unmarshal([]byte(body), v); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+			}
 			check := func(path string, want bool) {
 				code, body, _ := c.do("GET", path, "", nil)
 				switch {
@@ -314,6 +325,16 @@ func TestRoleDataScopes(t *testing.T) {
 				case "unit":
 					for _, u := range tree.Subtree(root.ID) {
 						check(url(tg.pattern, u.ID), allowed(r, tg.need, u, false))
+						if tg.pattern == "GET /api/v1/orgs/{id}" {
+							// The verdicts org returns with the unit are the matrix's.
+							var got struct{ May org.UnitMay }
+							getJSON(url(tg.pattern, u.ID), &got)
+							want := org.UnitMay{Read: r.all || within(u, r.reads), Manage: r.all || within(u, r.writes), Roles: r.all || within(u, r.roles),
+								Shape: r.all || within(u, r.roles) || (u.Type == org.Group && within(u, r.writes))}
+							if got.May != want {
+								t.Errorf("%s: unit %s: may %+v, want %+v", r.name, u.Name, got.May, want)
+							}
+						}
 					}
 				case "member":
 					seen := map[int64]int{}
@@ -324,6 +345,14 @@ func TestRoleDataScopes(t *testing.T) {
 						}
 						seen[m.unit]++
 						check(url(tg.pattern, m.id), allowed(r, tg.need, u, m.id == me && tg.need == needRead))
+						if tg.pattern == "GET /api/v1/members/{id}" && allowed(r, needRead, u, m.id == me) {
+							var got struct{ May *org.MemberMay }
+							getJSON(url(tg.pattern, m.id), &got)
+							manage := r.all || within(u, r.writes)
+							if got.May == nil || got.May.Manage != manage || got.May.ResetPassword != (manage && m.user != 0) {
+								t.Errorf("%s: member %d: may %+v, want manage %v", r.name, m.id, got.May, manage)
+							}
+						}
 					}
 				case "record":
 					for _, rec := range recordsFor(tg.pattern) {
@@ -332,6 +361,15 @@ func TestRoleDataScopes(t *testing.T) {
 							t.Errorf("%s: GET %s = %d", r.name, url(tg.pattern, rec.id), code)
 						}
 						leak(url(tg.pattern, rec.id), body)
+						if tg.pattern == "GET /api/v1/meetings/{id}" && ok(code) {
+							var got struct{ May struct{ Manage bool } }
+							if err := json.Unmarshal([]byte(body), &got); err != nil {
+								t.Fatal(err)
+							}
+							if want := r.all || within(tree.ByID[rec.unit], r.writes); got.May.Manage != want {
+								t.Errorf("%s: meeting %d: may manage %v, want %v", r.name, rec.id, got.May.Manage, want)
+							}
+						}
 					}
 				}
 			}
