@@ -57,6 +57,8 @@ type Cell struct {
 	Done    int    `json:"done"`
 	Total   int    `json:"total"`
 	Items   []Item `json:"items"`
+	Hand    int    `json:"hand,omitempty"`    // items resting (partly) on registrations by hand (手工登记)
+	Excused int    `json:"excused,omitempty"` // members excused across its items (例外)
 }
 
 // Item is one required action for one unit.
@@ -534,6 +536,10 @@ func (s *Service) compute(g *gridData, a *org.Actor, f GridFilter) *Grid {
 				}
 				cell.Items = append(cell.Items, it)
 				cell.Total++
+				if it.Source == SourceManual || it.Manual > 0 {
+					cell.Hand++
+				}
+				cell.Excused += it.Excused
 				out.Phases[pi].Total++
 				switch it.Status {
 				case StatusDone, StatusDoneLate:

@@ -284,6 +284,15 @@ func TestExcuseMembers(t *testing.T) {
 		if want := fmt.Sprintf("%d 名党员未完成", len(ms)+1-2); len(it.Owes) != 1 || it.Owes[0] != want {
 			t.Errorf("owes: %v, want %s", it.Owes, want)
 		}
+		g, err := f.s.Grid(ctx, office, c.ID, campaign.GridFilter{UnitID: farm.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range g.Rows {
+			if r.Unit.ID == farm.ID && (r.Cells[1].Excused != 1 || r.Cells[1].Hand != 0) {
+				t.Errorf("the grid's cell does not mark the excused member: %+v", r.Cells[1])
+			}
+		}
 		det, err := f.s.Detail(ctx, sec, c.ID, farm.ID, c.Phases[1].ID)
 		if err != nil {
 			t.Fatal(err)
