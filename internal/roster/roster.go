@@ -33,6 +33,8 @@ import (
 // Record is one member row of a roster.
 type Record struct {
 	Row           int        // 1-based row in the sheet (line in a CSV file)
+	Label         string     // how the office finds the row: "序号 12（王建国）", "王建国" or "第14行"
+	Filled        Fields     // the columns this row gives a value in (the others are defaults)
 	Name          string     // 姓名
 	Gender        string     // 性别: 男 or 女 (taken from the ID number if empty)
 	IDNumber      string     // 公民身份号码, normalised when valid
@@ -66,11 +68,16 @@ const StatusNormal = "正常"
 // what is wrong and what would be accepted, in Simplified Chinese; MsgEn is
 // the English twin.
 type Problem struct {
-	Row    int    // 1-based row; 0 for the whole file
-	Column string // header as written in the file, or the canonical column name
-	Value  string // the offending cell value, if any
-	Msg    string
-	MsgEn  string
+	Row    int    `json:"row"`             // 1-based row; 0 for the whole file
+	Label  string `json:"label,omitempty"` // the row as the office finds it: 序号 or name
+	Column string `json:"column"`          // header as written in the file, or the canonical column name
+	Value  string `json:"value"`           // the offending cell value as typed, if any
+	// Detail says what is wrong and what would be accepted, without saying
+	// where (Msg = where + Detail); problems of one kind share it.
+	Detail   string `json:"detail,omitempty"`
+	DetailEn string `json:"detail_en,omitempty"`
+	Msg      string `json:"msg"`
+	MsgEn    string `json:"msg_en"`
 }
 
 // Error returns the Chinese message, so a Problem can be used as an error.
@@ -88,6 +95,11 @@ type Result struct {
 	// Ignored lists headers that were not recognised (they are skipped, not
 	// errors).
 	Ignored []string
+	// Uses accounts for every non-empty header cell of the file, in file
+	// order: the column it fills, or why it is not read.
+	Uses []ColumnUse
+	// Present is the set of columns the file carries.
+	Present Fields
 	// Sheet is the worksheet that was read ("" for CSV).
 	Sheet string
 	// HeaderRow is the 1-based row of the header (0 if none was found).
@@ -153,6 +165,20 @@ var (
 // now is the instant "in the future" is judged against, in the zone whose
 // calendar day is "today" (the caller's clock: db.DB.LocalNow).
 func Parse(filename string, data []byte, now time.Time) (res Result) {
+	return ParseWith(filename, data, now, Options{})
+}
+
+// Options are the office's choices for reading one file.
+type Options struct {
+	// ColumnMap maps a header as written (after clean) to the canonical
+	// column it fills, overriding recognition; "" means ignore the column.
+	ColumnMap map[string]string
+	// Budget bounds the memory spent reading the file (zero: DefaultBudget).
+	Budget Budget
+}
+
+// ParseWith is Parse with the office's options.
+func ParseWith(filename string, data []byte, now time.Time, opts Options) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Problems: []Problem{fileProblem(
@@ -161,7 +187,10 @@ func Parse(filename string, data []byte, now time.Time) (res Result) {
 		}
 	}()
 	ext := strings.ToLower(filepath.Ext(filename))
-	p := &parser{now: now}
+	p := &parser{now: now, opts: opts, seqIdx: -1}
+	if p.opts.Budget == (Budget{}) {
+		p.opts.Budget = DefaultBudget
+	}
 	switch {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))) == 0:
 		p.fileProblem("文件是空的，请选择填写好的党员花名册（.xlsx 或 .csv）",
@@ -190,6 +219,10 @@ type parser struct {
 	seenID  map[string]seen   // normalised ID -> first row
 	now     time.Time
 	today   civil.Date
+	opts    Options
+	seqIdx  int // cell index of 序号, -1 if none
+
+	label, labelEn string // the current row as the office finds it
 }
 
 // seen remembers where an ID number first appeared.
@@ -394,7 +427,7 @@ func (p *parser) read(src rowSource, sheet string) (bool, error) {
 		}
 		buffered = append(buffered, cells)
 		bufRows = append(bufRows, row)
-		if countMatches(cells) >= minHeaderMatches {
+		if p.countMatches(cells) >= minHeaderMatches {
 			header = len(buffered) - 1
 			break
 		}
@@ -438,10 +471,10 @@ func (p *parser) read(src rowSource, sheet string) (bool, error) {
 }
 
 // countMatches counts distinct recognised columns in a row.
-func countMatches(cells []string) int {
+func (p *parser) countMatches(cells []string) int {
 	seen := map[string]bool{}
 	for _, c := range cells {
-		if name := matchHeader(c); name != "" {
+		if name := p.matchHeader(c); name != "" {
 			seen[name] = true
 		}
 	}
@@ -455,15 +488,22 @@ func (p *parser) setHeader(cells []string) bool {
 	p.headers = map[string]string{}
 	p.index = map[string]int{}
 	for i, c := range cells {
-		name := matchHeader(c)
+		name := p.matchHeader(c)
 		h := textin.Sanitize(clean(c), textin.Line)
+		_, manual := p.opts.ColumnMap[h]
 		if name == "" {
 			if h != "" {
+				use := ColumnUse{Header: h, Manual: manual}
+				if !manual && p.seqIdx < 0 && isSeqHeader(h) {
+					p.seqIdx, use.RowLabel = i, true
+				}
+				p.res.Uses = append(p.res.Uses, use)
 				p.res.Ignored = append(p.res.Ignored, h)
 			}
 			continue
 		}
 		if _, dup := p.index[name]; dup {
+			p.res.Uses = append(p.res.Uses, ColumnUse{Header: h, Duplicate: name, Manual: manual})
 			p.res.Ignored = append(p.res.Ignored, h)
 			continue
 		}
@@ -471,6 +511,8 @@ func (p *parser) setHeader(cells []string) bool {
 		p.index[name] = i
 		p.headers[name] = h
 		p.res.Columns = append(p.res.Columns, name)
+		p.res.Present |= FieldOf(name)
+		p.res.Uses = append(p.res.Uses, ColumnUse{Header: h, Column: name, Manual: manual})
 	}
 	ok := true
 	for _, name := range required {
@@ -510,4 +552,15 @@ func (p *parser) emptyRow(cells []string) bool {
 		}
 	}
 	return true
+}
+
+// HeaderOf returns the header the file uses for a canonical column (the
+// canonical name if the file does not carry it).
+func (r Result) HeaderOf(col string) string {
+	for _, u := range r.Uses {
+		if u.Column == col {
+			return u.Header
+		}
+	}
+	return col
 }
