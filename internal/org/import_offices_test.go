@@ -206,7 +206,9 @@ func TestImportPartialFileProperty(t *testing.T) {
 		}
 		pick := func(r *rand.Rand, xs ...string) string { return xs[r.Intn(len(xs))] }
 		cols := []col{
-			{[]string{"学历", "文化程度"}, func(r *rand.Rand, _ org.Member) string { return pick(r, "大学本科", "研究生", "高中", "中专") },
+			{[]string{"学历", "文化程度"}, func(r *rand.Rand, _ org.Member) string {
+				return pick(r, "大学本科", "研究生", "高中", "中专")
+			},
 				func(m *org.Member, v string) { m.Education = v }},
 			{[]string{"联系电话", "手机", "手机号码"}, func(r *rand.Rand, _ org.Member) string { return fmt.Sprintf("139%08d", r.Intn(1e8)) },
 				func(m *org.Member, v string) { m.Phone = v }},
