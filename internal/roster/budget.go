@@ -9,6 +9,7 @@ type Budget struct {
 	TotalBytes int64 // the largest unpacked size of all parts read together
 	Cells      int64 // the most cells read (including empty ones a sheet spells out)
 	TextBytes  int64 // the most bytes of shared strings held in memory
+	Strings    int64 // the most shared strings held in memory
 }
 
 // DefaultBudget fits a 100,000-row roster with room to spare and keeps the
@@ -18,4 +19,5 @@ var DefaultBudget = Budget{
 	TotalBytes: 160 << 20,
 	Cells:      4_000_000,
 	TextBytes:  24 << 20,
+	Strings:    1_000_000,
 }

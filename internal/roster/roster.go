@@ -22,7 +22,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 
@@ -147,12 +146,6 @@ const headerSearchRows = 10
 // minHeaderMatches is how many recognised columns make a row the header.
 const minHeaderMatches = 3
 
-// Limits applied when unzipping .xlsx files, to resist zip bombs.
-const (
-	unzipSizeLimit    = 512 << 20
-	unzipXMLSizeLimit = 64 << 20
-)
-
 var (
 	zipMagic = []byte("PK\x03\x04")
 	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
@@ -240,69 +233,69 @@ func (p *parser) fileProblem(zh, en string) {
 // rowSource yields the rows of a sheet; ok is false at the end.
 type rowSource func() (cells []string, row int, ok bool, err error)
 
-// parseXLSX reads the workbook's roster sheet.
+// parseXLSX reads the workbook's roster sheet, streaming, within the budget.
 func (p *parser) parseXLSX(data []byte) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit:    unzipSizeLimit,
-		UnzipXMLSizeLimit: unzipXMLSizeLimit,
-	})
+	bk, err := openXLSX(data, p.opts.Budget)
 	if err != nil {
-		p.fileProblem("无法读取 Excel 文件：文件已损坏或不是有效的 .xlsx 文件；请在 Excel 或 WPS 中打开后重新另存为 .xlsx",
-			"cannot read the Excel file: it is damaged or not a valid .xlsx; open it in Excel or WPS and save it as .xlsx again")
+		p.readProblem(err, "")
 		return
 	}
-	defer func() { _ = f.Close() }()
-
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		p.fileProblem("Excel 文件中没有工作表", "the workbook has no worksheets")
-		return
-	}
-	// Prefer sheets named like a roster, then the others in workbook order.
-	var order []string
-	for _, s := range sheets {
-		if strings.Contains(s, "花名册") || strings.Contains(s, "党员") {
-			order = append(order, s)
-		}
-	}
-	for _, s := range sheets {
-		if !strings.Contains(s, "花名册") && !strings.Contains(s, "党员") {
-			order = append(order, s)
-		}
-	}
-
-	for _, sheet := range order {
-		done, err := p.readSheet(f, sheet)
+	order := sheetOrder(bk.sheets)
+	for _, sh := range order {
+		next, closeFn, err := bk.sheetRows(sh)
 		if err != nil {
-			p.fileProblem(fmt.Sprintf("读取工作表「%s」时出错：文件可能已损坏，请重新另存为 .xlsx", sheet),
-				fmt.Sprintf("error reading worksheet %q: the file may be damaged; save it as .xlsx again", sheet))
+			p.readProblem(err, sh.name)
+			return
+		}
+		done, err := p.read(next, sh.name)
+		closeFn()
+		if err != nil {
+			p.readProblem(err, sh.name)
 			return
 		}
 		if done {
 			return
 		}
 	}
-	p.noHeader(fmt.Sprintf("工作表「%s」", order[0]), fmt.Sprintf("worksheet %q", order[0]))
+	p.noHeader(fmt.Sprintf("工作表「%s」", textin.Sanitize(order[0].name, textin.Line)), fmt.Sprintf("worksheet %q", textin.Sanitize(order[0].name, textin.Line)))
 }
 
-// readSheet parses one sheet. It returns false (and no error) if the sheet
-// has no recognisable header, so the caller can try the next sheet.
-func (p *parser) readSheet(f *excelize.File, sheet string) (bool, error) {
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		return false, err
-	}
-	defer func() { _ = rows.Close() }()
-	n := 0
-	src := func() ([]string, int, bool, error) {
-		if !rows.Next() {
-			return nil, 0, false, rows.Error()
+// sheetOrder puts sheets named like a roster first, then the others in
+// workbook order.
+func sheetOrder(sheets []xlsxSheet) []xlsxSheet {
+	var order []xlsxSheet
+	roster := func(s xlsxSheet) bool { return strings.Contains(s.name, "花名册") || strings.Contains(s.name, "党员") }
+	for _, s := range sheets {
+		if roster(s) {
+			order = append(order, s)
 		}
-		n++
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
-		return cells, n, true, err
 	}
-	return p.read(src, sheet)
+	for _, s := range sheets {
+		if !roster(s) {
+			order = append(order, s)
+		}
+	}
+	return order
+}
+
+// readProblem reports why a workbook could not be read: too big for the
+// budget, or damaged.
+func (p *parser) readProblem(err error, sheet string) {
+	var re *readError
+	if errors.As(err, &re) && re.tooBig {
+		p.res.Records = nil
+		p.fileProblem("文件解压后过大（超出导入的容量限制：单个部件最多 "+fmt.Sprint(p.opts.Budget.PartBytes>>20)+" MB、共 "+fmt.Sprint(p.opts.Budget.TotalBytes>>20)+" MB、"+fmt.Sprint(p.opts.Budget.Cells)+" 个单元格），不是文件损坏；请删除无关的工作表、图片和空白行列，或把花名册拆分成几个文件后再导入",
+			"the workbook unpacks to more than the import allows (per part "+fmt.Sprint(p.opts.Budget.PartBytes>>20)+" MB, in all "+fmt.Sprint(p.opts.Budget.TotalBytes>>20)+" MB, "+fmt.Sprint(p.opts.Budget.Cells)+" cells); it is not damaged: delete unrelated sheets, pictures and blank rows and columns, or split the roster into several files")
+		return
+	}
+	if sheet != "" {
+		sheet = textin.Sanitize(sheet, textin.Line)
+		p.fileProblem(fmt.Sprintf("读取工作表「%s」时出错：文件已损坏，请在 Excel 或 WPS 中打开后重新另存为 .xlsx", sheet),
+			fmt.Sprintf("error reading worksheet %q: the file is damaged; open it in Excel or WPS and save it as .xlsx again", sheet))
+		return
+	}
+	p.fileProblem("无法读取 Excel 文件：文件已损坏或不是有效的 .xlsx 文件；请在 Excel 或 WPS 中打开后重新另存为 .xlsx",
+		"cannot read the Excel file: it is damaged or not a valid .xlsx; open it in Excel or WPS and save it as .xlsx again")
 }
 
 // parseCSV decodes and parses a CSV (or tab-separated) file.
