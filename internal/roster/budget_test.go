@@ -1,10 +1,10 @@
 package roster
 
 import (
-	"fmt"
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"runtime"

@@ -264,7 +264,9 @@ func (p *parser) parseXLSX(data []byte) {
 // workbook order.
 func sheetOrder(sheets []xlsxSheet) []xlsxSheet {
 	var order []xlsxSheet
-	roster := func(s xlsxSheet) bool { return strings.Contains(s.name, "花名册") || strings.Contains(s.name, "党员") }
+	roster := func(s xlsxSheet) bool {
+		return strings.Contains(s.name, "花名册") || strings.Contains(s.name, "党员")
+	}
 	for _, s := range sheets {
 		if roster(s) {
 			order = append(order, s)

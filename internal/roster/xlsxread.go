@@ -34,7 +34,9 @@ func (e *readError) Error() string {
 	return "damaged: " + e.what
 }
 
-func tooBig(format string, a ...any) error  { return &readError{tooBig: true, what: fmt.Sprintf(format, a...)} }
+func tooBig(format string, a ...any) error {
+	return &readError{tooBig: true, what: fmt.Sprintf(format, a...)}
+}
 func damaged(format string, a ...any) error { return &readError{what: fmt.Sprintf(format, a...)} }
 
 // maxZipEntries bounds the number of parts a workbook may have.
