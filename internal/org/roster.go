@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"path/filepath"
 	"strings"
 
 	"chuangzheng/internal/account"
@@ -548,6 +549,33 @@ func (s *Service) ExportRoster(ctx context.Context, a *Actor, unitID int64, w io
 	if err := roster.Write(&buf, name+"党员花名册", recs); err != nil {
 		return "", apperr.Wrap(err, "write xlsx")
 	}
+	_, err = w.Write(buf.Bytes())
+	return name, err
+}
+
+// AnnotatedUpload writes the office's own file back as an .xlsx with a 问题
+// column saying what is wrong on each row (the file to fix and upload
+// again). It returns the name to save it under.
+func (s *Service) AnnotatedUpload(ctx context.Context, a *Actor, uploadID int64, w io.Writer) (string, error) {
+	p, err := s.Upload(ctx, a, uploadID) // authorizes
+	if err != nil {
+		return "", err
+	}
+	var up upload
+	err = s.DB.View(ctx, func(tx *db.Tx) error {
+		var err error
+		up, err = getUpload(ctx, tx, a, uploadID)
+		return err
+	})
+	if err != nil {
+		return "", apperr.Wrap(err, "load upload")
+	}
+	res := up.parse(s)
+	var buf bytes.Buffer
+	if err := roster.Annotate(&buf, up.filename, up.data, res, p.Problems); err != nil {
+		return "", apperr.New(apperr.Invalid, "无法生成带问题说明的文件：文件无法读取", "Cannot annotate this file: it cannot be read")
+	}
+	name := strings.TrimSuffix(up.filename, filepath.Ext(up.filename)) + "（问题）.xlsx"
 	_, err = w.Write(buf.Bytes())
 	return name, err
 }
