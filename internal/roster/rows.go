@@ -362,6 +362,9 @@ func normEthnicity(s string) string {
 	return s
 }
 
+// NormPhone validates and normalises a phone number as a roster cell is.
+func NormPhone(s string) (string, bool) { return normPhone(s) }
+
 // normPhone validates and normalises a phone number: an 11-digit mobile
 // number starting with 1 (a +86 prefix and spaces or dashes are removed),
 // or a landline with an area code starting with 0, e.g. 0731-28888888,
