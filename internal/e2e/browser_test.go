@@ -376,8 +376,8 @@ func (s *session) upload(unitID int64, file string) {
 	}
 	s.p().MustElement(`#import-form input[type="file"][name="file"]`).MustSetFiles(file)
 	s.p().MustElement(`#import-form button`).MustClick()
-	// The preview page is the only one with #count-create.
-	s.p().MustElement("#count-create")
+	// The preview page is the only one with #preview-facts.
+	s.p().MustElement("#preview-facts")
 	if !regexp.MustCompile(`/import/\d+$`).MatchString(s.p().MustInfo().URL) {
 		s.t.Errorf("after upload the browser is at %s, want /import/{id}", s.p().MustInfo().URL)
 	}
