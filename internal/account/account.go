@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/audit"
 	"chuangzheng/internal/db"
+	"chuangzheng/internal/roster"
+	"chuangzheng/internal/textin"
 )
 
 // Session lifetimes.
@@ -84,6 +87,9 @@ type NewUser struct {
 	MustChange  bool
 }
 
+// MaxDisplayName caps an account's display name as a member's name is capped.
+const MaxDisplayName = 30
+
 // ValidUsername reports whether s is a usable account name: 2–32 of a–z, 0–9, . _ -.
 func ValidUsername(s string) bool {
 	if len(s) < 2 || len(s) > 32 {
@@ -102,6 +108,22 @@ func (s *Service) CreateTx(ctx context.Context, tx *db.Tx, by audit.Actor, nu Ne
 	nu.Username = strings.ToLower(strings.TrimSpace(nu.Username))
 	if !ValidUsername(nu.Username) {
 		return 0, apperr.Field("username", "用户名应为 2–32 位小写字母、数字或 . _ -", "A username has 2–32 lower-case letters, digits, . _ or -")
+	}
+	// The same caps and shapes as a member's name and phone, on every path
+	// (API, pages, CLI, import).
+	nu.DisplayName = strings.TrimSpace(nu.DisplayName)
+	if utf8.RuneCountInString(nu.DisplayName) > MaxDisplayName {
+		return 0, apperr.Field("name", fmt.Sprintf("姓名不能超过 %d 个字", MaxDisplayName), fmt.Sprintf("The name may have at most %d characters", MaxDisplayName))
+	}
+	if !textin.Valid(nu.DisplayName, textin.Line) {
+		return 0, textin.Refusal("name")
+	}
+	if nu.Phone = strings.TrimSpace(nu.Phone); nu.Phone != "" {
+		ph, ok := roster.NormPhone(nu.Phone)
+		if !ok {
+			return 0, apperr.Field("phone", "手机号应为 11 位手机号或带区号的固定电话", "The phone must be an 11-digit mobile or a landline with area code")
+		}
+		nu.Phone = ph
 	}
 	hash := nu.PasswordPHC
 	if hash == "" {

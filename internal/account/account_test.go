@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,6 +144,32 @@ func TestAPIToken(t *testing.T) {
 		}
 		if _, err := s.Authenticate(ctx, tok.Token); err == nil {
 			t.Fatal("revoked token still works")
+		}
+	})
+}
+
+// TestCreateCapsNameAndPhone: an account's name has the member name's cap
+// and its phone the phone shape, whichever path creates it (the CLI's
+// user add included).
+func TestCreateCapsNameAndPhone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s := newService(t, d)
+		ctx := context.Background()
+		for _, nu := range []account.NewUser{
+			{Username: "longname", DisplayName: strings.Repeat("长", 5000), Password: "Secret123"},
+			{Username: "badphone", DisplayName: "王五", Phone: "javascript:alert(3)", Password: "Secret123"},
+		} {
+			if _, err := s.Create(ctx, audit.Actor{}, nu); apperr.CodeOf(err) != apperr.Invalid {
+				t.Errorf("%s: %v", nu.Username, err)
+			}
+		}
+		id, err := s.Create(ctx, audit.Actor{}, account.NewUser{Username: "wangwu", DisplayName: strings.Repeat("王", 30), Phone: "１３８０７３３０００２", Password: "Secret123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.ByID(ctx, id)
+		if err != nil || u.Phone != "13807330002" {
+			t.Errorf("phone stored as %q: %v", u.Phone, err)
 		}
 	})
 }

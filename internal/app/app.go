@@ -572,10 +572,10 @@ func (e env) importMembers(ctx context.Context, args []string) error {
 		return errors.New(apperr.As(err).Msg)
 	}
 	if len(p.Problems) > 0 {
-		for _, pr := range p.Problems {
-			fmt.Fprintln(e.stderr, pr.Msg)
+		for _, g := range p.Groups { // problems of one kind once, rows named by 序号 or name
+			fmt.Fprintln(e.stderr, g.Msg)
 		}
-		return fmt.Errorf("发现 %d 处问题，未导入任何数据 (%d problems; nothing imported)", len(p.Problems), len(p.Problems))
+		return fmt.Errorf("发现 %d 类问题（涉及 %d 行），未导入任何数据 (%d kinds of problems on %d rows; nothing imported)", len(p.Groups), p.BadRows, len(p.Groups), p.BadRows)
 	}
 	res, _, err := s.CommitImport(ctx, a, acc, p.UploadID)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/org"
 )
 
 // Limits of a commitment.
@@ -63,6 +64,14 @@ func check(in *Input, k Kind, year int, cats Categories) error {
 	}
 	if tooLong(in.Phone, MaxPhone) {
 		fe["phone"] = apperr.Field("phone", fmt.Sprintf("监督电话不能超过 %d 个字符", MaxPhone), fmt.Sprintf("The supervision phone may have at most %d characters", MaxPhone))
+	} else if in.Phone != "" {
+		// Printed on the public board and its PDF: it must be a phone number.
+		if ph, ok := org.NormPhone(in.Phone); ok {
+			in.Phone = ph
+		} else {
+			fe["phone"] = apperr.Field("phone", "监督电话应为 11 位手机号或带区号的固定电话，如 13807330000 或 0731-28888888",
+				"The supervision phone must be an 11-digit mobile or a landline with area code, e.g. 13807330000 or 0731-28888888")
+		}
 	}
 	switch {
 	case len(in.Items) == 0:

@@ -15,6 +15,7 @@ import (
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/idcard"
+	"chuangzheng/internal/roster"
 )
 
 const memberCols = `m.id, m.unit_id, m.name, m.gender, m.id_number, m.ethnicity, m.birth_date, m.education, m.category,
@@ -248,6 +249,14 @@ var (
 // ValidPhone reports whether s is a mainland mobile or landline number (or empty).
 func ValidPhone(s string) bool {
 	return s == "" || mobileRe.MatchString(s) || landlineRe.MatchString(s)
+}
+
+// NormPhone normalises a phone number as rosters are (full-width digits,
+// spaces, +86 and dashes handled) and reports whether it is an 11-digit
+// mobile or a landline with area code: the one shape for phones on every path.
+func NormPhone(s string) (string, bool) {
+	ph, ok := roster.NormPhone(s)
+	return ph, ok && ValidPhone(ph)
 }
 
 // Normalize trims the text fields and fills what the ID number tells.

@@ -5,11 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
-	"sort"
+	"path/filepath"
 	"strings"
 
 	"chuangzheng/internal/account"
@@ -33,26 +34,47 @@ const (
 // ImportRow is what will happen to one row of the file.
 type ImportRow struct {
 	roster.Record
-	Action   string `json:"action"`
-	UnitID   int64  `json:"unit_id"`
-	UnitName string `json:"unit_name"`
-	MemberID int64  `json:"member_id,omitempty"`
-	Changes  []string
+	Action   string        `json:"action"`
+	UnitID   int64         `json:"unit_id"`
+	UnitName string        `json:"unit_name"`
+	MemberID int64         `json:"member_id,omitempty"`
+	Changes  []FieldChange `json:"changes,omitempty"`
+	member   Member        // what the member will be after the commit
+}
+
+// FieldChange is one field an update changes, old → new, as the office
+// reads them.
+type FieldChange struct {
+	Field string `json:"field"` // the column name (所在组织 for the unit)
+	Old   string `json:"old"`
+	New   string `json:"new"`
+	Clear bool   `json:"clear,omitempty"` // a stored value the file's blank cell will erase (以文件为准)
 }
 
 // ImportPreview is the outcome of reading a file: what would be written,
 // and every problem found. Nothing is written to the roster until Commit.
 type ImportPreview struct {
-	UploadID  int64            `json:"upload_id"`
-	Filename  string           `json:"filename"`
-	UnitID    int64            `json:"unit_id"`
-	UnitName  string           `json:"unit_name"`
-	Rows      []ImportRow      `json:"rows"`
-	Problems  []roster.Problem `json:"problems"`
-	Create    int              `json:"create"`
-	Update    int              `json:"update"`
-	Unchanged int              `json:"unchanged"`
-	Committed bool             `json:"committed"`
+	UploadID int64            `json:"upload_id"`
+	Filename string           `json:"filename"`
+	UnitID   int64            `json:"unit_id"`
+	UnitName string           `json:"unit_name"`
+	Rows     []ImportRow      `json:"rows"`
+	Problems []roster.Problem `json:"problems"`
+	// Groups are the problems with those of one kind (same column, same
+	// wrong value, same advice) together: what the office fixes.
+	Groups []roster.ProblemGroup `json:"problem_groups"`
+	// Columns accounts for every column of the file: the field it fills,
+	// or why it is not read.
+	Columns     []roster.ColumnUse `json:"columns"`
+	ClearBlanks bool               `json:"clear_blanks"` // 以文件为准：blank cells clear stored values
+	// Create, Update and Unchanged are what a commit would do now: all zero
+	// while any problem remains, since a commit then writes nothing.
+	Create    int  `json:"create"`
+	Update    int  `json:"update"`
+	Unchanged int  `json:"unchanged"`
+	Clears    int  `json:"clears"`    // stored values blank cells would erase
+	BadRows   int  `json:"bad_rows"`  // rows with a problem
+	Committed bool `json:"committed"` // the file has been imported already
 }
 
 // OK reports whether the preview can be committed.
@@ -107,7 +129,7 @@ func (s *Service) PreviewImport(ctx context.Context, a *Actor, unitID int64, fil
 		if err != nil {
 			return err
 		}
-		p, err = s.plan(ctx, tx, a, root, filename, res)
+		p, err = s.plan(ctx, tx, a, root, filename, res, importOptions{})
 		return err
 	})
 	if err != nil {
@@ -123,18 +145,85 @@ type upload struct {
 	filename           string
 	data               []byte
 	committed          bool
+	opts               importOptions
+}
+
+// parse reads the stored file with the office's choices.
+func (u upload) parse(s *Service) roster.Result {
+	return roster.ParseWith(u.filename, u.data, s.DB.LocalNow(), roster.Options{ColumnMap: u.opts.ColumnMap})
 }
 
 func getUpload(ctx context.Context, tx *db.Tx, a *Actor, uploadID int64) (upload, error) {
 	u := upload{id: uploadID}
 	var committed sql.NullString
-	err := tx.QueryRow(ctx, `SELECT user_id, unit_id, filename, content, committed_at FROM roster_uploads WHERE id = ?`, uploadID).
-		Scan(&u.userID, &u.unitID, &u.filename, &u.data, &committed)
+	var colMap string
+	err := tx.QueryRow(ctx, `SELECT user_id, unit_id, filename, content, committed_at, column_map, clear_blanks FROM roster_uploads WHERE id = ?`, uploadID).
+		Scan(&u.userID, &u.unitID, &u.filename, &u.data, &committed, &colMap, &u.opts.ClearBlanks)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.userID != a.UserID) {
 		return u, apperr.NotFoundf("导入文件", "Upload")
 	}
+	if err == nil && colMap != "" {
+		_ = json.Unmarshal([]byte(colMap), &u.opts.ColumnMap) // written by SetImportOptions; a bad value is no mapping
+	}
 	u.committed = committed.Valid
 	return u, err
+}
+
+// ImportOptions are the office's choices on the preview page.
+type ImportOptions struct {
+	// ColumnMap maps a header of the file (as written) to the roster column
+	// it fills; "" ignores the column.
+	ColumnMap map[string]string `json:"column_map"`
+	// ClearBlanks (以文件为准): a blank cell of a column the file carries
+	// clears the stored value. Otherwise blank cells never erase anything.
+	ClearBlanks bool `json:"clear_blanks"`
+}
+
+// SetImportOptions stores the office's choices for an upload it has not
+// committed yet; the preview is read again with them.
+func (s *Service) SetImportOptions(ctx context.Context, a *Actor, uploadID int64, in ImportOptions) (*ImportPreview, error) {
+	known := map[string]bool{"": true}
+	for _, c := range roster.ColumnNames() {
+		known[c] = true
+	}
+	clean := map[string]string{}
+	for h, c := range in.ColumnMap {
+		if !known[c] {
+			return nil, apperr.Field("column_map", "“"+c+"”不是花名册的列", c+" is not a roster column")
+		}
+		if len(clean) >= 200 || len(h) > 200 {
+			return nil, apperr.Field("column_map", "列太多", "Too many columns")
+		}
+		clean[h] = c
+	}
+	// One column per field: two headers mapped to one field would leave
+	// the second silently unread.
+	seen := map[string]string{}
+	for h, c := range clean {
+		if c == "" {
+			continue
+		}
+		if other, dup := seen[c]; dup {
+			return nil, apperr.Field("column_map", "「"+other+"」和「"+h+"」都对应“"+c+"”，每个字段只能对应一列", "Two columns map to "+c)
+		}
+		seen[c] = h
+	}
+	b, _ := json.Marshal(clean)
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		up, err := getUpload(ctx, tx, a, uploadID)
+		if err != nil {
+			return err
+		}
+		if up.committed {
+			return apperr.New(apperr.Conflict, "这个文件已经导入过了", "This file has already been imported")
+		}
+		_, err = tx.Exec(ctx, `UPDATE roster_uploads SET column_map = ?, clear_blanks = ? WHERE id = ?`, string(b), in.ClearBlanks, uploadID)
+		return err
+	})
+	if err != nil {
+		return nil, apperr.Wrap(err, "import options")
+	}
+	return s.Upload(ctx, a, uploadID)
 }
 
 // Upload re-reads a stored upload (to show its preview again).
@@ -148,7 +237,7 @@ func (s *Service) Upload(ctx context.Context, a *Actor, uploadID int64) (*Import
 	if err != nil {
 		return nil, apperr.Wrap(err, "load upload")
 	}
-	res := roster.Parse(up.filename, up.data, s.DB.LocalNow())
+	res := up.parse(s)
 	var p *ImportPreview
 	err = s.DB.View(ctx, func(tx *db.Tx) error {
 		root, err := getUnit(ctx, tx, up.unitID)
@@ -158,7 +247,7 @@ func (s *Service) Upload(ctx context.Context, a *Actor, uploadID int64) (*Import
 		if !a.CanWrite(root) {
 			return apperr.Deny()
 		}
-		p, err = s.plan(ctx, tx, a, root, up.filename, res)
+		p, err = s.plan(ctx, tx, a, root, up.filename, res, up.opts)
 		return err
 	})
 	if err != nil {
@@ -166,185 +255,6 @@ func (s *Service) Upload(ctx context.Context, a *Actor, uploadID int64) (*Import
 	}
 	p.UploadID, p.Committed = uploadID, up.committed
 	return p, nil
-}
-
-type existing struct {
-	m    Member
-	unit Unit
-}
-
-// plan decides, row by row, what a parsed file would do to the roster.
-func (s *Service) plan(ctx context.Context, tx *db.Tx, a *Actor, root Unit, filename string, res roster.Result) (*ImportPreview, error) {
-	p := &ImportPreview{Filename: filename, UnitID: root.ID, UnitName: root.Name, Problems: res.Problems, Rows: []ImportRow{}}
-	if len(res.FileProblems()) > 0 {
-		return p, nil
-	}
-	units, err := loadUnits(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	t := BuildTree(units)
-	// Branches (and groups by branch) that rows may name: open ones inside the subtree.
-	branches := map[string]Unit{}
-	var branchNames []string
-	groupsOf := map[int64]map[string]Unit{}
-	for _, u := range t.Subtree(root.ID) {
-		if u.Closed() {
-			continue
-		}
-		switch u.Type {
-		case Branch:
-			branches[u.Name] = u
-			branchNames = append(branchNames, u.Name)
-		case Group:
-			b := t.BranchOf(u.ID)
-			if groupsOf[b.ID] == nil {
-				groupsOf[b.ID] = map[string]Unit{}
-			}
-			groupsOf[b.ID][u.Name] = u
-		}
-	}
-	if root.Type == Group {
-		b := t.BranchOf(root.ID)
-		branches[b.Name] = b
-		branchNames = append(branchNames, b.Name)
-		groupsOf[b.ID] = map[string]Unit{root.Name: root}
-	}
-	// Members already on the roster, by ID number.
-	known := map[string]existing{}
-	rows, err := tx.Query(ctx, `SELECT `+memberCols+` FROM members m`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(memberDest(&m)...); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		known[m.IDNumber] = existing{m, t.ByID[m.UnitID]}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	bad := map[int]bool{}
-	for _, pr := range res.Problems {
-		bad[pr.Row] = true
-	}
-	problem := func(rec roster.Record, col, val, zh, en string) {
-		p.Problems = append(p.Problems, roster.Problem{Row: rec.Row, Column: col, Value: val, Msg: fmt.Sprintf("第%d行「%s」%s", rec.Row, col, zh), MsgEn: fmt.Sprintf("Row %d, %s: %s", rec.Row, col, en)})
-		bad[rec.Row] = true
-	}
-	for _, rec := range res.Records {
-		row := ImportRow{Record: rec}
-		b, ok := branches[strings.TrimSpace(rec.Branch)]
-		if !ok {
-			msg := "“" + rec.Branch + "”不是「" + root.Name + "」下的党支部"
-			en := rec.Branch + " is not a branch under " + root.Name
-			if sug, found := roster.Suggest(rec.Branch, branchNames); found {
-				msg += "，是否应为“" + sug + "”？"
-				en += "; did you mean " + sug + "?"
-			} else {
-				msg += "，可填：" + strings.Join(branchNames, "、")
-			}
-			problem(rec, "所在支部", rec.Branch, msg, en)
-			continue
-		}
-		target := b
-		if g := strings.TrimSpace(rec.Group); g != "" {
-			gu, ok := groupsOf[b.ID][g]
-			if !ok {
-				var names []string
-				for n := range groupsOf[b.ID] {
-					names = append(names, n)
-				}
-				msg := "“" + g + "”不是" + b.Name + "的党小组"
-				if len(names) > 0 {
-					msg += "，可填：" + strings.Join(names, "、") + "，或留空"
-				} else {
-					msg += "（该支部未设党小组），请留空"
-				}
-				problem(rec, "党小组", g, msg, g+" is not a party group of "+b.Name)
-				continue
-			}
-			target = gu
-		} else if root.Type == Group {
-			target = root
-		}
-		row.UnitID, row.UnitName = target.ID, target.Name
-		if bad[rec.Row] {
-			continue
-		}
-		m := memberFromRecord(rec, target.ID)
-		if fe := m.Validate(tx.Local(tx.Now)); len(fe) > 0 {
-			for _, e := range fe {
-				problem(rec, e.Field, "", e.Msg, e.MsgEn)
-			}
-			continue
-		}
-		if ex, ok := known[m.IDNumber]; ok {
-			if !a.CanWrite(ex.unit) {
-				problem(rec, "公民身份号码", rec.IDNumber, "该党员已在「"+ex.unit.Name+"」登记，您无权修改，请联系其所在支部办理转接", "This member is on another unit's roster, which you may not change")
-				continue
-			}
-			row.MemberID = ex.m.ID
-			row.Changes = diffMember(ex.m, m)
-			if len(row.Changes) == 0 {
-				row.Action = ActionUnchanged
-				p.Unchanged++
-			} else {
-				row.Action = ActionUpdate
-				p.Update++
-			}
-		} else {
-			row.Action = ActionCreate
-			p.Create++
-		}
-		p.Rows = append(p.Rows, row)
-	}
-	sortProblems(p.Problems)
-	return p, nil
-}
-
-func sortProblems(ps []roster.Problem) {
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Row < ps[j].Row })
-}
-
-func memberFromRecord(rec roster.Record, unitID int64) Member {
-	m := Member{UnitID: unitID, Name: rec.Name, Gender: rec.Gender, IDNumber: rec.IDNumber, Ethnicity: rec.Ethnicity,
-		BirthDate: rec.BirthDate, Education: rec.Education, Category: rec.Category, JoinedDate: rec.JoinedDate,
-		ConfirmedDate: rec.ConfirmedDate, Retired: rec.Retired, NoPost: rec.NoPost, Post: rec.Post, Phone: rec.Phone,
-		Status: rec.Status, Remarks: rec.Remarks, Oral: rec.Oral}
-	m.Normalize()
-	return m
-}
-
-// diffMember names the fields (in Chinese) that differ between old and new.
-func diffMember(old, m Member) []string {
-	var out []string
-	add := func(name string, differ bool) {
-		if differ {
-			out = append(out, name)
-		}
-	}
-	add("所在组织", old.UnitID != m.UnitID)
-	add("姓名", old.Name != m.Name)
-	add("性别", old.Gender != m.Gender)
-	add("民族", old.Ethnicity != m.Ethnicity)
-	add("出生日期", old.BirthDate != m.BirthDate)
-	add("学历", old.Education != m.Education)
-	add("人员类别", old.Category != m.Category)
-	add("入党日期", old.JoinedDate != m.JoinedDate)
-	add("转正日期", old.ConfirmedDate != m.ConfirmedDate)
-	add("在职/离退休", old.Retired != m.Retired)
-	add("无职党员", old.NoPost != m.NoPost)
-	add("工作岗位/职务", old.Post != m.Post)
-	add("联系电话", old.Phone != m.Phone)
-	add("党籍状态", old.Status != m.Status)
-	add("备注", old.Remarks != m.Remarks)
-	add("口头承诺", old.Oral != m.Oral)
-	return out
 }
 
 // CommitImport writes a previewed upload, all or nothing: the file is read
@@ -364,7 +274,7 @@ func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Servi
 	if err != nil {
 		return res, nil, apperr.Wrap(err, "load upload")
 	}
-	parsed := roster.Parse(up.filename, up.data, s.DB.LocalNow())
+	parsed := up.parse(s)
 	pw := InitialPassword()
 	phc, err := acc.Hasher.Hash(pw)
 	if err != nil {
@@ -383,7 +293,7 @@ func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Servi
 		if !a.CanWrite(root) {
 			return apperr.Deny()
 		}
-		if p, err = s.plan(ctx, tx, a, root, up.filename, parsed); err != nil {
+		if p, err = s.plan(ctx, tx, a, root, up.filename, parsed, up.opts); err != nil {
 			return err
 		}
 		p.UploadID, p.Committed = uploadID, committed.Valid
@@ -399,8 +309,7 @@ func (s *Service) CommitImport(ctx context.Context, a *Actor, acc *account.Servi
 		}
 		defer w.close()
 		for _, row := range p.Rows {
-			m := memberFromRecord(row.Record, row.UnitID)
-			_ = m.Validate(s.DB.LocalNow()) // fills gender and birth date from the ID number
+			m := row.member // merged with the stored member and validated by plan
 			switch row.Action {
 			case ActionCreate:
 				name, err := w.create(ctx, &m)
@@ -640,6 +549,33 @@ func (s *Service) ExportRoster(ctx context.Context, a *Actor, unitID int64, w io
 	if err := roster.Write(&buf, name+"党员花名册", recs); err != nil {
 		return "", apperr.Wrap(err, "write xlsx")
 	}
+	_, err = w.Write(buf.Bytes())
+	return name, err
+}
+
+// AnnotatedUpload writes the office's own file back as an .xlsx with a 问题
+// column saying what is wrong on each row (the file to fix and upload
+// again). It returns the name to save it under.
+func (s *Service) AnnotatedUpload(ctx context.Context, a *Actor, uploadID int64, w io.Writer) (string, error) {
+	p, err := s.Upload(ctx, a, uploadID) // authorizes
+	if err != nil {
+		return "", err
+	}
+	var up upload
+	err = s.DB.View(ctx, func(tx *db.Tx) error {
+		var err error
+		up, err = getUpload(ctx, tx, a, uploadID)
+		return err
+	})
+	if err != nil {
+		return "", apperr.Wrap(err, "load upload")
+	}
+	res := up.parse(s)
+	var buf bytes.Buffer
+	if err := roster.Annotate(&buf, up.filename, up.data, res, p.Problems); err != nil {
+		return "", apperr.New(apperr.Invalid, "无法生成带问题说明的文件：文件无法读取", "Cannot annotate this file: it cannot be read")
+	}
+	name := strings.TrimSuffix(up.filename, filepath.Ext(up.filename)) + "（问题）.xlsx"
 	_, err = w.Write(buf.Bytes())
 	return name, err
 }

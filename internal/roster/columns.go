@@ -3,6 +3,8 @@ package roster
 import (
 	"strings"
 	"unicode"
+
+	"chuangzheng/internal/textin"
 )
 
 // Canonical column names, in the order Write uses.
@@ -36,24 +38,24 @@ type column struct {
 
 // columns lists every recognised column in export order.
 var columns = []column{
-	{ColName, "name", []string{"名字", "党员姓名"}},
-	{ColGender, "gender", nil},
-	{ColID, "citizen ID number", []string{"身份证号", "身份证号码", "身份证", "公民身份证号码", "公民身份证号", "公民身份号", "身份证件号码"}},
-	{ColEthnicity, "ethnicity", nil},
-	{ColBirth, "birth date", []string{"出生年月", "生日", "出生年月日", "出生时间"}},
-	{ColEducation, "education", []string{"文化程度", "学历学位", "最高学历"}},
-	{ColCategory, "category", []string{"党员类别", "类别", "党员类型"}},
-	{ColJoined, "date joined", []string{"入党时间", "入党年月", "入党年月日"}},
-	{ColConfirmed, "date confirmed", []string{"转正时间", "转正年月"}},
-	{ColRetired, "employment status", []string{"是否离退休", "人员状态", "在职或离退休", "在职/退休", "离退休"}},
-	{ColNoPost, "no-post member", []string{"是否无职党员"}},
-	{ColPost, "post", []string{"工作岗位", "职务", "工作岗位及职务", "单位职务", "工作单位及职务", "岗位", "岗位/职务"}},
-	{ColBranch, "branch", []string{"支部", "所在党支部", "党支部", "支部名称"}},
-	{ColGroup, "party group", []string{"所在党小组"}},
-	{ColPhone, "phone", []string{"电话", "手机", "手机号码", "手机号", "电话号码", "联系方式"}},
-	{ColStatus, "membership status", []string{"党籍"}},
+	{ColName, "name", []string{"名字", "党员姓名", "姓 名"}},
+	{ColGender, "gender", []string{"性 别"}},
+	{ColID, "citizen ID number", []string{"身份证号", "身份证号码", "身份证", "公民身份证号码", "公民身份证号", "公民身份号", "身份证件号码", "证件号码", "居民身份证号码"}},
+	{ColEthnicity, "ethnicity", []string{"民 族"}},
+	{ColBirth, "birth date", []string{"出生年月", "生日", "出生年月日", "出生时间", "出生日期(年月日)"}},
+	{ColEducation, "education", []string{"文化程度", "学历学位", "最高学历", "全日制学历", "学历(学位)"}},
+	{ColCategory, "category", []string{"党员类别", "类别", "党员类型", "人员类型", "党员身份", "正式/预备"}},
+	{ColJoined, "date joined", []string{"入党时间", "入党年月", "入党年月日", "加入党组织日期", "入党日期(年月日)"}},
+	{ColConfirmed, "date confirmed", []string{"转正时间", "转正年月", "转为正式党员日期", "转正年月日"}},
+	{ColRetired, "employment status", []string{"是否离退休", "人员状态", "在职或离退休", "在职/退休", "离退休", "在职状态", "在职情况", "是否退休", "工作状态", "在职/离休/退休", "离退休情况"}},
+	{ColNoPost, "no-post member", []string{"是否无职党员", "无职"}},
+	{ColPost, "post", []string{"工作岗位", "职务", "工作岗位及职务", "单位职务", "工作单位及职务", "岗位", "岗位/职务", "职务/岗位", "现任职务", "工作单位及职务(岗位)"}},
+	{ColBranch, "branch", []string{"支部", "所在党支部", "党支部", "支部名称", "所属支部", "所属党支部", "所在党组织", "党组织名称", "所在党组织名称", "所属党组织"}},
+	{ColGroup, "party group", []string{"所在党小组", "党小组名称", "所属党小组"}},
+	{ColPhone, "phone", []string{"电话", "手机", "手机号码", "手机号", "电话号码", "联系方式", "联系电话(手机)", "移动电话", "联系手机"}},
+	{ColStatus, "membership status", []string{"党籍", "党员状态"}},
 	{ColOral, "oral pledge", []string{"可口头承诺", "是否口头承诺"}},
-	{ColRemarks, "remarks", nil},
+	{ColRemarks, "remarks", []string{"备 注", "说明"}},
 }
 
 // Required columns: a file without them cannot be imported.
@@ -94,6 +96,64 @@ func accepted(name string) string {
 // matchHeader returns the canonical column for a header cell, or "".
 func matchHeader(h string) string {
 	return headerIndex[normHeader(h)]
+}
+
+// matchHeader is matchHeader after the office's own mapping.
+func (p *parser) matchHeader(h string) string {
+	if name, ok := p.opts.ColumnMap[textin.Sanitize(clean(h), textin.Line)]; ok {
+		if FieldOf(name) == 0 { // "" or not a canonical column: ignore
+			return ""
+		}
+		return name
+	}
+	return matchHeader(h)
+}
+
+// Fields is a set of canonical columns.
+type Fields uint32
+
+// FieldOf is the set holding one canonical column (empty for an unknown name).
+func FieldOf(name string) Fields {
+	for i, c := range columns {
+		if c.name == name {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+// Has reports whether the set holds the canonical column name.
+func (f Fields) Has(name string) bool { return f&FieldOf(name) != 0 }
+
+// ColumnNames lists the canonical columns in export order (for the
+// preview's column mapping).
+func ColumnNames() []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c.name
+	}
+	return out
+}
+
+// ColumnEn is the English name of a canonical column.
+func ColumnEn(name string) string { return colInfo(name).en }
+
+// ColumnUse accounts for one header cell of the file.
+type ColumnUse struct {
+	Header    string `json:"header"`              // as written
+	Column    string `json:"column,omitempty"`    // canonical column it fills; "" if not read
+	Manual    bool   `json:"manual,omitempty"`    // mapped (or ignored) by the office on the preview page
+	RowLabel  bool   `json:"row_label,omitempty"` // 序号: names the rows in messages
+	Duplicate string `json:"duplicate,omitempty"` // a second column for this field: not read
+}
+
+// isSeqHeader recognises the serial-number column offices put first.
+func isSeqHeader(h string) bool {
+	switch normHeader(h) {
+	case "序号", "序", "编号", "no", "号", "排序", "顺序号":
+		return true
+	}
+	return false
 }
 
 // normHeader folds full-width characters, drops white space, notes in
@@ -210,3 +270,7 @@ func clean(s string) string {
 	}
 	return b.String()
 }
+
+// CleanCell trims a value the way cells are trimmed: white space at both
+// ends removed, inner runs made one space, invisible characters dropped.
+func CleanCell(s string) string { return clean(s) }

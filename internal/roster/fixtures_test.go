@@ -335,7 +335,7 @@ func TestFixtureGood(t *testing.T) {
 	}
 	for i, w := range want {
 		w.Row = goodRows[i]
-		if got := res.Records[i]; got != w {
+		if got := bare(res.Records[i]); got != w {
 			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
 		}
 	}

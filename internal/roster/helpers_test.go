@@ -126,3 +126,10 @@ func wantFileProblem(tb testing.TB, res Result, zh string) {
 		tb.Errorf("got %d records, want none", len(res.Records))
 	}
 }
+
+// bare is a record without how the file named it (Label) and which cells
+// it filled, for comparing values.
+func bare(r Record) Record {
+	r.Label, r.Filled = "", 0
+	return r
+}

@@ -22,7 +22,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 
@@ -33,6 +32,8 @@ import (
 // Record is one member row of a roster.
 type Record struct {
 	Row           int        // 1-based row in the sheet (line in a CSV file)
+	Label         string     // how the office finds the row: "序号 12（王建国）", "王建国" or "第14行"
+	Filled        Fields     // the columns this row gives a value in (the others are defaults)
 	Name          string     // 姓名
 	Gender        string     // 性别: 男 or 女 (taken from the ID number if empty)
 	IDNumber      string     // 公民身份号码, normalised when valid
@@ -66,11 +67,16 @@ const StatusNormal = "正常"
 // what is wrong and what would be accepted, in Simplified Chinese; MsgEn is
 // the English twin.
 type Problem struct {
-	Row    int    // 1-based row; 0 for the whole file
-	Column string // header as written in the file, or the canonical column name
-	Value  string // the offending cell value, if any
-	Msg    string
-	MsgEn  string
+	Row    int    `json:"row"`             // 1-based row; 0 for the whole file
+	Label  string `json:"label,omitempty"` // the row as the office finds it: 序号 or name
+	Column string `json:"column"`          // header as written in the file, or the canonical column name
+	Value  string `json:"value"`           // the offending cell value as typed, if any
+	// Detail says what is wrong and what would be accepted, without saying
+	// where (Msg = where + Detail); problems of one kind share it.
+	Detail   string `json:"detail,omitempty"`
+	DetailEn string `json:"detail_en,omitempty"`
+	Msg      string `json:"msg"`
+	MsgEn    string `json:"msg_en"`
 }
 
 // Error returns the Chinese message, so a Problem can be used as an error.
@@ -88,6 +94,11 @@ type Result struct {
 	// Ignored lists headers that were not recognised (they are skipped, not
 	// errors).
 	Ignored []string
+	// Uses accounts for every non-empty header cell of the file, in file
+	// order: the column it fills, or why it is not read.
+	Uses []ColumnUse
+	// Present is the set of columns the file carries.
+	Present Fields
 	// Sheet is the worksheet that was read ("" for CSV).
 	Sheet string
 	// HeaderRow is the 1-based row of the header (0 if none was found).
@@ -135,12 +146,6 @@ const headerSearchRows = 10
 // minHeaderMatches is how many recognised columns make a row the header.
 const minHeaderMatches = 3
 
-// Limits applied when unzipping .xlsx files, to resist zip bombs.
-const (
-	unzipSizeLimit    = 512 << 20
-	unzipXMLSizeLimit = 64 << 20
-)
-
 var (
 	zipMagic = []byte("PK\x03\x04")
 	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
@@ -153,6 +158,20 @@ var (
 // now is the instant "in the future" is judged against, in the zone whose
 // calendar day is "today" (the caller's clock: db.DB.LocalNow).
 func Parse(filename string, data []byte, now time.Time) (res Result) {
+	return ParseWith(filename, data, now, Options{})
+}
+
+// Options are the office's choices for reading one file.
+type Options struct {
+	// ColumnMap maps a header as written (after clean) to the canonical
+	// column it fills, overriding recognition; "" means ignore the column.
+	ColumnMap map[string]string
+	// Budget bounds the memory spent reading the file (zero: DefaultBudget).
+	Budget Budget
+}
+
+// ParseWith is Parse with the office's options.
+func ParseWith(filename string, data []byte, now time.Time, opts Options) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Problems: []Problem{fileProblem(
@@ -161,7 +180,10 @@ func Parse(filename string, data []byte, now time.Time) (res Result) {
 		}
 	}()
 	ext := strings.ToLower(filepath.Ext(filename))
-	p := &parser{now: now}
+	p := &parser{now: now, opts: opts, seqIdx: -1}
+	if p.opts.Budget == (Budget{}) {
+		p.opts.Budget = DefaultBudget
+	}
 	switch {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))) == 0:
 		p.fileProblem("文件是空的，请选择填写好的党员花名册（.xlsx 或 .csv）",
@@ -190,6 +212,10 @@ type parser struct {
 	seenID  map[string]seen   // normalised ID -> first row
 	now     time.Time
 	today   civil.Date
+	opts    Options
+	seqIdx  int // cell index of 序号, -1 if none
+
+	label, labelEn string // the current row as the office finds it
 }
 
 // seen remembers where an ID number first appeared.
@@ -207,69 +233,71 @@ func (p *parser) fileProblem(zh, en string) {
 // rowSource yields the rows of a sheet; ok is false at the end.
 type rowSource func() (cells []string, row int, ok bool, err error)
 
-// parseXLSX reads the workbook's roster sheet.
+// parseXLSX reads the workbook's roster sheet, streaming, within the budget.
 func (p *parser) parseXLSX(data []byte) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit:    unzipSizeLimit,
-		UnzipXMLSizeLimit: unzipXMLSizeLimit,
-	})
+	bk, err := openXLSX(data, p.opts.Budget)
 	if err != nil {
-		p.fileProblem("无法读取 Excel 文件：文件已损坏或不是有效的 .xlsx 文件；请在 Excel 或 WPS 中打开后重新另存为 .xlsx",
-			"cannot read the Excel file: it is damaged or not a valid .xlsx; open it in Excel or WPS and save it as .xlsx again")
+		p.readProblem(err, "")
 		return
 	}
-	defer func() { _ = f.Close() }()
-
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		p.fileProblem("Excel 文件中没有工作表", "the workbook has no worksheets")
-		return
-	}
-	// Prefer sheets named like a roster, then the others in workbook order.
-	var order []string
-	for _, s := range sheets {
-		if strings.Contains(s, "花名册") || strings.Contains(s, "党员") {
-			order = append(order, s)
-		}
-	}
-	for _, s := range sheets {
-		if !strings.Contains(s, "花名册") && !strings.Contains(s, "党员") {
-			order = append(order, s)
-		}
-	}
-
-	for _, sheet := range order {
-		done, err := p.readSheet(f, sheet)
+	order := sheetOrder(bk.sheets)
+	for _, sh := range order {
+		next, closeFn, err := bk.sheetRows(sh)
 		if err != nil {
-			p.fileProblem(fmt.Sprintf("读取工作表「%s」时出错：文件可能已损坏，请重新另存为 .xlsx", sheet),
-				fmt.Sprintf("error reading worksheet %q: the file may be damaged; save it as .xlsx again", sheet))
+			p.readProblem(err, sh.name)
+			return
+		}
+		done, err := p.read(next, sh.name)
+		closeFn()
+		if err != nil {
+			p.readProblem(err, sh.name)
 			return
 		}
 		if done {
 			return
 		}
 	}
-	p.noHeader(fmt.Sprintf("工作表「%s」", order[0]), fmt.Sprintf("worksheet %q", order[0]))
+	p.noHeader(fmt.Sprintf("工作表「%s」", textin.Sanitize(order[0].name, textin.Line)), fmt.Sprintf("worksheet %q", textin.Sanitize(order[0].name, textin.Line)))
 }
 
-// readSheet parses one sheet. It returns false (and no error) if the sheet
-// has no recognisable header, so the caller can try the next sheet.
-func (p *parser) readSheet(f *excelize.File, sheet string) (bool, error) {
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		return false, err
+// sheetOrder puts sheets named like a roster first, then the others in
+// workbook order.
+func sheetOrder(sheets []xlsxSheet) []xlsxSheet {
+	var order []xlsxSheet
+	roster := func(s xlsxSheet) bool {
+		return strings.Contains(s.name, "花名册") || strings.Contains(s.name, "党员")
 	}
-	defer func() { _ = rows.Close() }()
-	n := 0
-	src := func() ([]string, int, bool, error) {
-		if !rows.Next() {
-			return nil, 0, false, rows.Error()
+	for _, s := range sheets {
+		if roster(s) {
+			order = append(order, s)
 		}
-		n++
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
-		return cells, n, true, err
 	}
-	return p.read(src, sheet)
+	for _, s := range sheets {
+		if !roster(s) {
+			order = append(order, s)
+		}
+	}
+	return order
+}
+
+// readProblem reports why a workbook could not be read: too big for the
+// budget, or damaged.
+func (p *parser) readProblem(err error, sheet string) {
+	var re *readError
+	if errors.As(err, &re) && re.tooBig {
+		p.res.Records = nil
+		p.fileProblem("文件解压后过大（超出导入的容量限制：单个部件最多 "+fmt.Sprint(p.opts.Budget.PartBytes>>20)+" MB、共 "+fmt.Sprint(p.opts.Budget.TotalBytes>>20)+" MB、"+fmt.Sprint(p.opts.Budget.Cells)+" 个单元格），不是文件损坏；请删除无关的工作表、图片和空白行列，或把花名册拆分成几个文件后再导入",
+			"the workbook unpacks to more than the import allows (per part "+fmt.Sprint(p.opts.Budget.PartBytes>>20)+" MB, in all "+fmt.Sprint(p.opts.Budget.TotalBytes>>20)+" MB, "+fmt.Sprint(p.opts.Budget.Cells)+" cells); it is not damaged: delete unrelated sheets, pictures and blank rows and columns, or split the roster into several files")
+		return
+	}
+	if sheet != "" {
+		sheet = textin.Sanitize(sheet, textin.Line)
+		p.fileProblem(fmt.Sprintf("读取工作表「%s」时出错：文件已损坏，请在 Excel 或 WPS 中打开后重新另存为 .xlsx", sheet),
+			fmt.Sprintf("error reading worksheet %q: the file is damaged; open it in Excel or WPS and save it as .xlsx again", sheet))
+		return
+	}
+	p.fileProblem("无法读取 Excel 文件：文件已损坏或不是有效的 .xlsx 文件；请在 Excel 或 WPS 中打开后重新另存为 .xlsx",
+		"cannot read the Excel file: it is damaged or not a valid .xlsx; open it in Excel or WPS and save it as .xlsx again")
 }
 
 // parseCSV decodes and parses a CSV (or tab-separated) file.
@@ -394,7 +422,7 @@ func (p *parser) read(src rowSource, sheet string) (bool, error) {
 		}
 		buffered = append(buffered, cells)
 		bufRows = append(bufRows, row)
-		if countMatches(cells) >= minHeaderMatches {
+		if p.countMatches(cells) >= minHeaderMatches {
 			header = len(buffered) - 1
 			break
 		}
@@ -438,10 +466,10 @@ func (p *parser) read(src rowSource, sheet string) (bool, error) {
 }
 
 // countMatches counts distinct recognised columns in a row.
-func countMatches(cells []string) int {
+func (p *parser) countMatches(cells []string) int {
 	seen := map[string]bool{}
 	for _, c := range cells {
-		if name := matchHeader(c); name != "" {
+		if name := p.matchHeader(c); name != "" {
 			seen[name] = true
 		}
 	}
@@ -455,15 +483,22 @@ func (p *parser) setHeader(cells []string) bool {
 	p.headers = map[string]string{}
 	p.index = map[string]int{}
 	for i, c := range cells {
-		name := matchHeader(c)
+		name := p.matchHeader(c)
 		h := textin.Sanitize(clean(c), textin.Line)
+		_, manual := p.opts.ColumnMap[h]
 		if name == "" {
 			if h != "" {
+				use := ColumnUse{Header: h, Manual: manual}
+				if !manual && p.seqIdx < 0 && isSeqHeader(h) {
+					p.seqIdx, use.RowLabel = i, true
+				}
+				p.res.Uses = append(p.res.Uses, use)
 				p.res.Ignored = append(p.res.Ignored, h)
 			}
 			continue
 		}
 		if _, dup := p.index[name]; dup {
+			p.res.Uses = append(p.res.Uses, ColumnUse{Header: h, Duplicate: name, Manual: manual})
 			p.res.Ignored = append(p.res.Ignored, h)
 			continue
 		}
@@ -471,6 +506,8 @@ func (p *parser) setHeader(cells []string) bool {
 		p.index[name] = i
 		p.headers[name] = h
 		p.res.Columns = append(p.res.Columns, name)
+		p.res.Present |= FieldOf(name)
+		p.res.Uses = append(p.res.Uses, ColumnUse{Header: h, Column: name, Manual: manual})
 	}
 	ok := true
 	for _, name := range required {
@@ -510,4 +547,15 @@ func (p *parser) emptyRow(cells []string) bool {
 		}
 	}
 	return true
+}
+
+// HeaderOf returns the header the file uses for a canonical column (the
+// canonical name if the file does not carry it).
+func (r Result) HeaderOf(col string) string {
+	for _, u := range r.Uses {
+		if u.Column == col {
+			return u.Header
+		}
+	}
+	return col
 }

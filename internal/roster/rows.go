@@ -18,20 +18,63 @@ func (p *parser) problem(row int, col, value, zh, en string) {
 	if h == "" {
 		h = col
 	}
-	p.res.Problems = append(p.res.Problems, Problem{
-		Row:    row,
-		Column: h,
-		Value:  value,
-		Msg:    fmt.Sprintf("第%d行「%s」%s", row, h, zh),
-		MsgEn:  fmt.Sprintf("Row %d, column %s (%s): %s", row, h, colInfo(col).en, en),
-	})
+	p.res.Problems = append(p.res.Problems, NewProblem(row, p.label, p.labelEn, h, colInfo(col).en, value, zh, en))
+}
+
+// NewProblem makes a row's problem: label names the row as the office
+// finds it ("序号 12（王建国）"), header is the column as written in the
+// file, colEn its English name; zh and en say what is wrong.
+func NewProblem(row int, label, labelEn, header, colEn, value, zh, en string) Problem {
+	if label == "" {
+		label, labelEn = fmt.Sprintf("第%d行", row), fmt.Sprintf("Row %d", row)
+	}
+	enCol := header
+	if colEn != "" && colEn != header {
+		enCol = header + " (" + colEn + ")"
+	}
+	return Problem{
+		Row: row, Label: label, Column: header, Value: value, Detail: zh, DetailEn: en,
+		Msg:   fmt.Sprintf("%s「%s」%s", label, header, zh),
+		MsgEn: fmt.Sprintf("%s, column %s: %s", labelEn, enCol, en),
+	}
+}
+
+// rowLabel names a row the way the office finds it: by the file's own 序号
+// (with the name), else by the name, else by the spreadsheet row.
+func (p *parser) rowLabel(row int, cells []string) (string, string) {
+	seq := ""
+	if p.seqIdx >= 0 && p.seqIdx < len(cells) {
+		seq = textin.Sanitize(clean(cells[p.seqIdx]), textin.Line)
+		if len([]rune(seq)) > 12 {
+			seq = ""
+		}
+	}
+	name := textin.Sanitize(normName(p.cell(cells, ColName)), textin.Line)
+	if len([]rune(name)) > 30 {
+		name = string([]rune(name)[:30]) + "…"
+	}
+	switch {
+	case seq != "" && name != "":
+		return fmt.Sprintf("序号 %s（%s）", seq, name), fmt.Sprintf("No. %s (%s)", seq, name)
+	case seq != "":
+		return "序号 " + seq, "No. " + seq
+	case name != "":
+		return fmt.Sprintf("%s（第%d行）", name, row), fmt.Sprintf("%s (row %d)", name, row)
+	}
+	return fmt.Sprintf("第%d行", row), fmt.Sprintf("Row %d", row)
 }
 
 // row converts and checks one data row.
 func (p *parser) row(row int, cells []string) {
+	p.label, p.labelEn = p.rowLabel(row, cells)
 	cells = p.refuseUnclean(row, cells)
 	get := func(name string) string { return p.cell(cells, name) }
-	rec := Record{Row: row}
+	rec := Record{Row: row, Label: p.label}
+	for name := range p.index {
+		if get(name) != "" {
+			rec.Filled |= FieldOf(name)
+		}
+	}
 
 	// 姓名
 	rec.Name = normName(get(ColName))
@@ -318,6 +361,9 @@ func normEthnicity(s string) string {
 	}
 	return s
 }
+
+// NormPhone validates and normalises a phone number as a roster cell is.
+func NormPhone(s string) (string, bool) { return normPhone(s) }
 
 // normPhone validates and normalises a phone number: an 11-digit mobile
 // number starting with 1 (a +86 prefix and spaces or dashes are removed),

@@ -19,6 +19,22 @@ var (
 // folded, spaces and punctuation dropped, 中共 and 党支部/支部/委员会…
 // suffixes removed. "中共市渔场支部委员会" → "市渔场".
 func normBranch(s string) string {
+	t := cleanBranch(s)
+	for changed := true; changed; {
+		changed = false
+		for _, suf := range branchSuffixes {
+			if strings.HasSuffix(t, suf) && len(t) > len(suf) {
+				t = strings.TrimSuffix(t, suf)
+				changed = true
+				break
+			}
+		}
+	}
+	return t
+}
+
+// cleanBranch is normBranch without removing suffixes.
+func cleanBranch(s string) string {
 	s = foldWidth(s)
 	var b strings.Builder
 	for _, r := range s {
@@ -32,16 +48,6 @@ func normBranch(s string) string {
 		if strings.HasPrefix(t, p) && len(t) > len(p) {
 			t = strings.TrimPrefix(t, p)
 			break
-		}
-	}
-	for changed := true; changed; {
-		changed = false
-		for _, suf := range branchSuffixes {
-			if strings.HasSuffix(t, suf) && len(t) > len(suf) {
-				t = strings.TrimSuffix(t, suf)
-				changed = true
-				break
-			}
 		}
 	}
 	return t

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"chuangzheng/internal/apperr"
@@ -18,6 +19,10 @@ type importData struct {
 	Result  *org.ImportResult
 	Shown   []org.ImportRow
 	More    int
+	// The page of problem groups shown, and the links to the others.
+	Groups     []roster.ProblemGroup
+	Page, Last int
+	Fields     []string // roster columns an unread column may be mapped to
 }
 
 func (s *Server) importUnits(r *http.Request, a *org.Actor) ([]org.Unit, error) {
@@ -98,7 +103,25 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/import/"+itoa(p.UploadID), http.StatusSeeOther)
 }
 
-const previewRows = 200
+const (
+	previewRows   = 200
+	problemsPage  = 50
+	importMaxCols = 200
+)
+
+// previewData is the preview page's data: the rows, a page of problem
+// groups, and the columns offered for mapping.
+func previewData(r *http.Request, p *org.ImportPreview, errMsg string) importData {
+	d := importData{Preview: p, Shown: p.Rows, Error: errMsg, Fields: roster.ColumnNames()}
+	if len(d.Shown) > previewRows {
+		d.Shown, d.More = d.Shown[:previewRows], len(p.Rows)-previewRows
+	}
+	d.Last = (len(p.Groups) + problemsPage - 1) / problemsPage
+	d.Page = min(pageParam(r), max(d.Last, 1))
+	from := (d.Page - 1) * problemsPage
+	d.Groups = p.Groups[from:min(from+problemsPage, len(p.Groups))]
+	return d
+}
 
 func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 	a, id := s.actorID(w, r, "id")
@@ -110,11 +133,56 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := importData{Preview: p, Shown: p.Rows}
-	if len(d.Shown) > previewRows {
-		d.Shown, d.More = d.Shown[:previewRows], len(p.Rows)-previewRows
+	s.render(w, r, http.StatusOK, "import_preview", previewData(r, p, ""))
+}
+
+// importOptions stores the office's column mapping and whether blank cells
+// clear stored values, then shows the preview again.
+func (s *Server) importOptions(w http.ResponseWriter, r *http.Request) {
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
+		return
 	}
-	s.render(w, r, http.StatusOK, "import_preview", d)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, apperr.New(apperr.Invalid, "表单无法读取", "Cannot read the form"))
+		return
+	}
+	in := org.ImportOptions{ClearBlanks: r.PostFormValue("clear_blanks") == "1", ColumnMap: map[string]string{}}
+	heads, cols := r.PostForm["header"], r.PostForm["column"]
+	for i := 0; i < len(heads) && i < len(cols) && i < importMaxCols; i++ {
+		if cols[i] != "-" { // "-": as the importer recognises it
+			in.ColumnMap[heads[i]] = cols[i]
+		}
+	}
+	p, err := s.Org.SetImportOptions(r.Context(), a, id, in)
+	if err != nil {
+		if e := apperr.As(err); e.Code == apperr.Invalid {
+			if p, perr := s.Org.Upload(r.Context(), a, id); perr == nil {
+				s.render(w, r, http.StatusUnprocessableEntity, "import_preview", previewData(r, p, e.Message(langOf(r))))
+				return
+			}
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/import/"+itoa(p.UploadID), http.StatusSeeOther)
+}
+
+// importProblemsFile serves the office's file with a 问题 column.
+func (s *Server) importProblemsFile(w http.ResponseWriter, r *http.Request) {
+	a, id := s.actorID(w, r, "id")
+	if a == nil {
+		return
+	}
+	var buf bytes.Buffer
+	name, err := s.Org.AnnotatedUpload(r.Context(), a, id, &buf)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", "attachment; filename=\"roster-problems.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
+	_, _ = w.Write(buf.Bytes())
 }
 
 func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
@@ -129,11 +197,7 @@ func (s *Server) importCommit(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		d := importData{Preview: p, Shown: p.Rows, Error: e.Message(langOf(r))}
-		if len(d.Shown) > previewRows {
-			d.Shown, d.More = d.Shown[:previewRows], len(p.Rows)-previewRows
-		}
-		s.render(w, r, status(e.Code), "import_preview", d)
+		s.render(w, r, status(e.Code), "import_preview", previewData(r, p, e.Message(langOf(r))))
 		return
 	}
 	s.render(w, r, http.StatusOK, "import_done", importData{Preview: p, Result: &res})

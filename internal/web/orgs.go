@@ -185,6 +185,7 @@ type unitData struct {
 	May       org.UnitMay // what the reader may do here (org decides)
 	Parents   []org.Unit
 	Roles     []org.Role
+	Aliases   []org.UnitAlias // other names offices write for the unit in rosters
 	Error     string
 }
 
@@ -231,6 +232,12 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errM
 	if d.Liaisons, err = s.Org.Liaisons(ctx, a, id); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if d.CanRead && (u.Type == org.Branch || u.Type == org.Group) {
+		if d.Aliases, err = s.Org.UnitAliases(ctx, a, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	if d.History, err = s.Org.History(ctx, a, id); err != nil {
 		s.fail(w, r, err)

@@ -46,6 +46,8 @@ func (s *Server) routes() []route {
 		h("POST /import", s.importUpload),
 		h("GET /import/{id}", s.importPreview),
 		h("POST /import/{id}/commit", s.importCommit),
+		h("POST /import/{id}/options", s.importOptions),
+		h("GET /import/{id}/problems.xlsx", s.importProblemsFile),
 		h("GET /import/template.xlsx", s.importTemplate),
 
 		// Campaign year (campaign:begin).
@@ -242,6 +244,9 @@ func (s *Server) routes() []route {
 		h("POST /api/v1/imports", s.apiImportPreview),
 		h("GET /api/v1/imports/{id}", s.apiImport),
 		h("POST /api/v1/imports/{id}/commit", s.apiImportCommit),
+		h("POST /api/v1/imports/{id}/options", s.apiImportOptions),
+		h("POST /orgs/{id}/aliases", s.unitAliasAdd),
+		h("POST /orgs/{id}/aliases/{alias}/remove", s.unitAliasRemove),
 		h("GET /api/v1/liaisons", s.apiLiaisons),
 		h("POST /api/v1/liaisons", s.apiLiaisonAssign),
 		h("POST /api/v1/liaisons/{id}/end", s.apiLiaisonEnd),

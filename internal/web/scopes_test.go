@@ -81,6 +81,7 @@ var scopedRoutes = map[string]struct {
 	"GET /reports/{id}":                   {"other", needNone},
 	"GET /api/v1/reports/{id}":            {"other", needNone},
 	"GET /import/{id}":                    {"other", needNone},
+	"GET /import/{id}/problems.xlsx":      {"other", needNone}, // uploads are the uploader's own
 	"GET /api/v1/imports/{id}":            {"other", needNone},
 	"GET /keeping/files/{id}":             {"other", needNone},
 	"GET /lang/{lang}":                    {"other", needNone},
