@@ -233,7 +233,7 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, code int, errM
 		s.fail(w, r, err)
 		return
 	}
-	if d.CanRead && (u.Type == org.Branch || u.Type == org.Group) {
+	if d.May.Read && (u.Type == org.Branch || u.Type == org.Group) {
 		if d.Aliases, err = s.Org.UnitAliases(ctx, a, id); err != nil {
 			s.fail(w, r, err)
 			return
