@@ -81,28 +81,6 @@ func findAction(c Campaign, actionID int64) (Action, Phase, bool) {
 	return Action{}, Phase{}, false
 }
 
-// mayComplete decides who may register an action for a unit or member: the
-// office always; a branch action its secretary; a member action the member
-// or their secretary; a leader action the liaison leader of the unit.
-func mayComplete(ctx context.Context, tx *db.Tx, a *org.Actor, root org.Unit, ac Action, unit org.Unit, memberID int64) (bool, error) {
-	if canManage(a, root) {
-		return true, nil
-	}
-	switch ac.Owner {
-	case OwnerBranch:
-		return a.CanWrite(unit), nil
-	case OwnerMember:
-		return memberID == a.MemberID || a.CanWrite(unit), nil
-	case OwnerLeader:
-		for _, l := range a.Liaisons {
-			if l.UnitID == unit.ID {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
-}
-
 // Complete registers an action as done for a unit (or member) by hand,
 // with a note and optional evidence.
 func (s *Service) Complete(ctx context.Context, a *org.Actor, campaignID int64, in CompleteInput) error {
@@ -157,7 +135,7 @@ func (s *Service) Complete(ctx context.Context, a *org.Actor, campaignID int64, 
 		if err != nil {
 			return err
 		}
-		if !ok || (source == SourceExcused && in.MemberID == a.MemberID && !canManage(a, root)) {
+		if !ok || (source == SourceExcused && !mayExcuse(a, root, unit, in.MemberID)) {
 			return apperr.Deny()
 		}
 		if source == SourceExcused {
@@ -295,7 +273,7 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 		}
 		grid := s.compute(g, a, GridFilter{UnitID: unitID})
 		d := &CellDetail{Campaign: g.c, Unit: unit, Completions: map[int64][]Completion{}, Missing: map[int64][]MissingMember{}, Signals: map[int64][]string{},
-			CanManage: canManage(a, g.root), CanExcuse: canManage(a, g.root) || a.CanWrite(unit)}
+			CanManage: canManage(a, g.root), CanExcuse: mayExcuse(a, g.root, unit, 0)}
 		for _, r := range grid.Rows {
 			if r.Unit.ID != unitID {
 				continue
@@ -313,7 +291,7 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 		lo, hi := unit.Path, strings.TrimSuffix(unit.Path, "/")+"0"
 		rows, err := tx.Query(ctx, `SELECT cc.id, cc.action_id, cc.unit_id, COALESCE(cc.member_id, 0), COALESCE(m.name, ''), cc.note, COALESCE(cc.file_id, 0),
 			COALESCE(f.name, ''), COALESCE(us.display_name, ''), cc.completed_at, cc.source
-			FROM campaign_completions cc JOIN units u ON u.id = cc.unit_id LEFT JOIN members m ON m.id = cc.member_id
+			FROM campaign_completions cc `+org.JoinUnit("u", "cc.unit_id")+` LEFT JOIN members m ON m.id = cc.member_id
 			LEFT JOIN files f ON f.id = cc.file_id LEFT JOIN users us ON us.id = cc.completed_by
 			JOIN campaign_actions a ON a.id = cc.action_id WHERE a.phase_id = ? AND u.path >= ? AND u.path < ? ORDER BY cc.id`, phaseID, lo, hi)
 		if err != nil {
@@ -330,7 +308,7 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 		rows.Close()
 		for _, ac := range d.Phase.Actions {
 			if w, ok := s.actionWindow(g.c, ac); ok {
-				rows, err := tx.Query(ctx, `SELECT s.note, s.at, COALESCE(m.name, '') FROM campaign_signals s JOIN units u ON u.id = s.unit_id
+				rows, err := tx.Query(ctx, `SELECT s.note, s.at, COALESCE(m.name, '') FROM campaign_signals s `+org.JoinUnit("u", "s.unit_id")+`
 					LEFT JOIN members m ON m.id = s.member_id WHERE s.campaign_id = ? AND s.kind = ? AND s.at >= ? AND s.at < ?
 					AND u.path >= ? AND u.path < ? ORDER BY s.id LIMIT 20`,
 					g.c.ID, ac.Kind, w.lo, w.hi, lo, hi)
@@ -362,7 +340,7 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 				continue
 			}
 			cond, args := s.memberDoneCond(g.c, ac)
-			rows, err := tx.Query(ctx, `SELECT m.id, m.name FROM members m JOIN units u ON u.id = m.unit_id
+			rows, err := tx.Query(ctx, `SELECT m.id, m.name FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND NOT `+cond+`
 				ORDER BY u.path, m.id`, append([]any{lo, hi}, args...)...)
 			if err != nil {

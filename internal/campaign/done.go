@@ -54,7 +54,7 @@ func (s *Service) readDone(ctx context.Context, tx *db.Tx, g *gridData, lo, hi s
 	if len(unitWs) > 0 {
 		q, args := attributedSignals(id, unitWs)
 		rows, err := tx.Query(ctx, `SELECT x.action_id, x.unit_id, x.timing, MIN(x.at) FROM (`+q+` AND s.member_id IS NULL) x
-			JOIN units u ON u.id = x.unit_id WHERE u.path >= ? AND u.path < ? GROUP BY x.action_id, x.unit_id, x.timing`, append(args, lo, hi)...)
+			`+org.JoinUnit("u", "x.unit_id")+` WHERE u.path >= ? AND u.path < ? GROUP BY x.action_id, x.unit_id, x.timing`, append(args, lo, hi)...)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Service) readDone(ctx context.Context, tx *db.Tx, g *gridData, lo, hi s
 
 	// Unit-level completions by hand.
 	rows, err := tx.Query(ctx, `SELECT cc.action_id, cc.unit_id, cc.note, cc.completed_at, COALESCE(us.display_name, '') FROM campaign_completions cc
-		JOIN campaign_actions a ON a.id = cc.action_id JOIN campaign_phases p ON p.id = a.phase_id JOIN units u ON u.id = cc.unit_id
+		JOIN campaign_actions a ON a.id = cc.action_id JOIN campaign_phases p ON p.id = a.phase_id `+org.JoinUnit("u", "cc.unit_id")+`
 		LEFT JOIN users us ON us.id = cc.completed_by
 		WHERE p.campaign_id = ? AND cc.member_id IS NULL AND u.path >= ? AND u.path < ? ORDER BY cc.id`, id, lo, hi)
 	if err != nil {
@@ -130,7 +130,7 @@ func (s *Service) readDone(ctx context.Context, tx *db.Tx, g *gridData, lo, hi s
 	args = append(args, id)
 	rows, err = tx.Query(ctx, `SELECT b.action_id, m.unit_id, b.src, COUNT(*) FROM (
 			SELECT z.action_id, z.member_id, MIN(z.src) AS src FROM (`+inner+`) z GROUP BY z.action_id, z.member_id
-		) b JOIN members m ON m.id = b.member_id JOIN units u ON u.id = m.unit_id
+		) b JOIN members m ON m.id = b.member_id `+org.JoinUnit("u", "m.unit_id")+`
 		WHERE u.path >= ? AND u.path < ? AND `+activeMember+` GROUP BY b.action_id, m.unit_id, b.src`, append(args, lo, hi)...)
 	if err != nil {
 		return err

@@ -231,27 +231,18 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 		lo = u.Path
 	}
 	hi := strings.TrimSuffix(lo, "/") + "0"
-	rows, err := tx.Query(ctx, `SELECT id, COALESCE(parent_id, 0), name, type, path, depth, sort_order, COALESCE(closed_at, '') FROM units
-		WHERE (path >= ? AND path < ?) OR id = ?`, lo, hi, g.root.ID)
+	units, err := org.SubtreeTx(ctx, tx, lo, g.root.ID)
 	if err != nil {
 		return nil, err
 	}
-	var units []org.Unit
-	for rows.Next() {
-		var u org.Unit
-		if err := rows.Scan(&u.ID, &u.ParentID, &u.Name, &u.Type, &u.Path, &u.Depth, &u.SortOrder, &u.ClosedAt); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		switch {
+	for i := range units {
+		switch u := &units[i]; {
 		case u.ID == g.root.ID:
 			u.ParentID = 0 // the campaign's root
 		case u.Path == lo:
 			u.ParentID = g.root.ID // the scope hangs under the root in this partial tree
 		}
-		units = append(units, u)
 	}
-	rows.Close()
 	g.tree = org.BuildTree(units)
 	for _, u := range g.tree.Units {
 		if u.Type == org.Branch && !u.Closed() {
@@ -266,7 +257,7 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 	}
 
 	// Active members per branch.
-	rows, err = tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM members m JOIN units u ON u.id = m.unit_id
+	rows, err := tx.Query(ctx, `SELECT m.unit_id, COUNT(*) FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 		WHERE u.path >= ? AND u.path < ? AND `+activeMember+` GROUP BY m.unit_id`, lo, hi)
 	if err != nil {
 		return nil, err
@@ -288,7 +279,7 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 
 	// Who owes: secretaries and liaison leaders.
 	rows, err = tx.Query(ctx, `SELECT g.unit_id, us.display_name FROM role_grants g JOIN users us ON us.id = g.user_id
-		JOIN units u ON u.id = g.unit_id WHERE g.role = 'secretary' AND us.disabled = FALSE AND u.path >= ? AND u.path < ? ORDER BY us.id`, lo, hi)
+		`+org.JoinUnit("u", "g.unit_id")+` WHERE g.role = 'secretary' AND us.disabled = FALSE AND u.path >= ? AND u.path < ? ORDER BY us.id`, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +293,7 @@ func (s *Service) readGrid(ctx context.Context, tx *db.Tx, id, scope int64) (*gr
 		g.secretaries[unit] = append(g.secretaries[unit], name)
 	}
 	rows.Close()
-	rows, err = tx.Query(ctx, `SELECT l.unit_id, m.name FROM liaisons l JOIN members m ON m.id = l.member_id JOIN units u ON u.id = l.unit_id
+	rows, err = tx.Query(ctx, `SELECT l.unit_id, m.name FROM liaisons l JOIN members m ON m.id = l.member_id `+org.JoinUnit("u", "l.unit_id")+`
 		WHERE l.ended_on = '' AND u.path >= ? AND u.path < ? ORDER BY l.id`, lo, hi)
 	if err != nil {
 		return nil, err

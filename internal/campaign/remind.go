@@ -168,7 +168,7 @@ type owners struct {
 func ownerUsers(ctx context.Context, tx *db.Tx, g *gridData) (owners, error) {
 	o := owners{secretaries: map[int64][]int64{}, leaders: map[int64][]int64{}}
 	lo, hi := g.root.Path, strings.TrimSuffix(g.root.Path, "/")+"0"
-	rows, err := tx.Query(ctx, `SELECT g.role, g.unit_id, g.user_id FROM role_grants g JOIN users us ON us.id = g.user_id JOIN units u ON u.id = g.unit_id
+	rows, err := tx.Query(ctx, `SELECT g.role, g.unit_id, g.user_id FROM role_grants g JOIN users us ON us.id = g.user_id `+org.JoinUnit("u", "g.unit_id")+`
 		WHERE g.role IN ('office', 'secretary') AND us.disabled = FALSE AND u.path >= ? AND u.path < ?`, lo, hi)
 	if err != nil {
 		return o, err
@@ -187,7 +187,7 @@ func ownerUsers(ctx context.Context, tx *db.Tx, g *gridData) (owners, error) {
 		}
 	}
 	rows.Close()
-	rows, err = tx.Query(ctx, `SELECT l.unit_id, us.id FROM liaisons l JOIN users us ON us.member_id = l.member_id JOIN units u ON u.id = l.unit_id
+	rows, err = tx.Query(ctx, `SELECT l.unit_id, us.id FROM liaisons l JOIN users us ON us.member_id = l.member_id `+org.JoinUnit("u", "l.unit_id")+`
 		WHERE l.ended_on = '' AND us.disabled = FALSE AND u.path >= ? AND u.path < ?`, lo, hi)
 	if err != nil {
 		return o, err
@@ -208,7 +208,7 @@ func ownerUsers(ctx context.Context, tx *db.Tx, g *gridData) (owners, error) {
 // membersNotDone lists the accounts of a branch's members who have not done a member action.
 func (s *Service) membersNotDone(ctx context.Context, tx *db.Tx, g *gridData, a Action, branch org.Unit) ([]int64, error) {
 	cond, args := s.memberDoneCond(g.c, a)
-	rows, err := tx.Query(ctx, `SELECT us.id FROM members m JOIN units u ON u.id = m.unit_id JOIN users us ON us.member_id = m.id
+	rows, err := tx.Query(ctx, `SELECT us.id FROM members m `+org.JoinUnit("u", "m.unit_id")+` JOIN users us ON us.member_id = m.id
 		WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND us.disabled = FALSE AND NOT `+cond,
 		append([]any{branch.Path, strings.TrimSuffix(branch.Path, "/") + "0"}, args...)...)
 	if err != nil {

@@ -133,14 +133,16 @@ func scanReport(sc interface{ Scan(...any) error }) (Report, error) {
 	return r, err
 }
 
-const reportFrom = ` FROM reports r JOIN units fu ON fu.id = r.from_unit_id JOIN units tu ON tu.id = r.to_unit_id LEFT JOIN users au ON au.id = r.acknowledged_by`
+func reportFrom() string {
+	return ` FROM reports r ` + org.JoinUnit("fu", "r.from_unit_id") + ` ` + org.JoinUnit("tu", "r.to_unit_id") + ` LEFT JOIN users au ON au.id = r.acknowledged_by`
+}
 
 // Report returns one report to its sender's office or to its recipient.
 func (s *Service) Report(ctx context.Context, a *org.Actor, id int64) (Report, error) {
 	var r Report
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		var err error
-		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom+` WHERE r.id = ?`, id))
+		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom()+` WHERE r.id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("报告", "Report")
 		}
@@ -181,7 +183,7 @@ func visibleReport(a *org.Actor, status string, from, to org.Unit) bool {
 func (s *Service) Reports(ctx context.Context, a *org.Actor) ([]Report, error) {
 	out := []Report{}
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+reportCols+`, fu.path, tu.path`+reportFrom+` ORDER BY r.id DESC`)
+		rows, err := tx.Query(ctx, `SELECT `+reportCols+`, fu.path, tu.path`+reportFrom()+` ORDER BY r.id DESC`)
 		if err != nil {
 			return err
 		}
@@ -222,7 +224,7 @@ func (s *Service) transition(ctx context.Context, a *org.Actor, id int64, from, 
 	var r Report
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		var err error
-		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom+` WHERE r.id = ?`, id))
+		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom()+` WHERE r.id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("报告", "Report")
 		}

@@ -34,38 +34,7 @@ func nullID(id int64) any {
 }
 
 func getUnit(ctx context.Context, tx *db.Tx, id int64) (org.Unit, error) {
-	var u org.Unit
-	err := tx.QueryRow(ctx, `SELECT id, COALESCE(parent_id, 0), name, type, path, depth, COALESCE(closed_at, '') FROM units WHERE id = ?`, id).
-		Scan(&u.ID, &u.ParentID, &u.Name, &u.Type, &u.Path, &u.Depth, &u.ClosedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, apperr.NotFoundf("组织", "Organisation")
-	}
-	return u, err
-}
-
-// canManage: the campaign office over the campaign's subtree (or the administrator).
-func canManage(a *org.Actor, root org.Unit) bool { return a.CanManageRoles(root) }
-
-// canSee: anyone whose reach or membership touches the campaign's subtree.
-func canSee(a *org.Actor, root org.Unit, memberUnitPath string) bool {
-	if a.CanRead(root) || (memberUnitPath != "" && strings.HasPrefix(memberUnitPath, root.Path)) {
-		return true
-	}
-	for _, g := range append(append([]org.ScopedGrant{}, a.Grants...), a.Liaisons...) {
-		if g.UnitPath != "" && strings.HasPrefix(g.UnitPath, root.Path) {
-			return true
-		}
-	}
-	return false
-}
-
-func memberUnitPath(ctx context.Context, tx *db.Tx, a *org.Actor) string {
-	if a.MemberID == 0 {
-		return ""
-	}
-	var p string
-	_ = tx.QueryRow(ctx, `SELECT u.path FROM members m JOIN units u ON u.id = m.unit_id WHERE m.id = ?`, a.MemberID).Scan(&p)
-	return p
+	return org.UnitTx(ctx, tx, id)
 }
 
 // CreateInput is what creating a campaign needs.
@@ -153,7 +122,7 @@ func (s *Service) Create(ctx context.Context, a *org.Actor, in CreateInput) (Cam
 			return apperr.Field("unit_id", "该组织已撤销", "That unit is closed")
 		}
 		// Two campaigns may run at once, but not over overlapping subtrees in one year.
-		rows, err := tx.Query(ctx, `SELECT c.title, u.path FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.year = ? AND c.status = 'active'`, in.Year)
+		rows, err := tx.Query(ctx, `SELECT c.title, u.path FROM campaigns c `+org.JoinUnit("u", "c.unit_id")+` WHERE c.year = ? AND c.status = 'active'`, in.Year)
 		if err != nil {
 			return err
 		}
@@ -260,7 +229,7 @@ func loadHead(ctx context.Context, tx *db.Tx, id int64) (Campaign, org.Unit, err
 	var c Campaign
 	var file sql.NullInt64
 	err := tx.QueryRow(ctx, `SELECT c.id, c.title, c.year, c.unit_id, u.name, c.plan_text, c.plan_file_id, c.status, c.created_at
-		FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE c.id = ?`, id).
+		FROM campaigns c `+org.JoinUnit("u", "c.unit_id")+` WHERE c.id = ?`, id).
 		Scan(&c.ID, &c.Title, &c.Year, &c.UnitID, &c.UnitName, &c.PlanText, &file, &c.Status, &c.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, org.Unit{}, apperr.NotFoundf("活动", "Campaign")
@@ -278,10 +247,15 @@ func loadHead(ctx context.Context, tx *db.Tx, id int64) (Campaign, org.Unit, err
 // several cover it), or else the unit's latest active campaign. It returns
 // 0 when no active campaign covers the unit.
 func For(ctx context.Context, tx *db.Tx, unitID int64, day civil.Date) (int64, error) {
+	u, err := org.UnitTx(ctx, tx, unitID)
+	if err != nil {
+		return 0, err
+	}
+	covers := org.CampaignCovers("c.unit_id", u)
 	var id int64
-	err := tx.QueryRow(ctx, `SELECT c.id FROM campaigns c JOIN units r ON r.id = c.unit_id JOIN units u ON u.id = ?
-		WHERE c.status = 'active' AND substr(u.path, 1, length(r.path)) = r.path
-		ORDER BY CASE WHEN c.year = ? THEN 0 ELSE 1 END, length(r.path) DESC, c.year DESC, c.id DESC LIMIT 1`, unitID, day.Y).Scan(&id)
+	err = tx.QueryRow(ctx, `SELECT c.id FROM campaigns c `+org.JoinUnit("r", "c.unit_id")+`
+		WHERE c.status = 'active' AND `+covers.SQL+`
+		ORDER BY CASE WHEN c.year = ? THEN 0 ELSE 1 END, length(r.path) DESC, c.year DESC, c.id DESC LIMIT 1`, append(covers.Args, day.Y)...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -311,7 +285,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor) ([]Campaign, error) {
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		mp := memberUnitPath(ctx, tx, a)
 		rows, err := tx.Query(ctx, `SELECT c.id, c.title, c.year, c.unit_id, u.name, c.status, c.created_at, u.path, u.type, COALESCE(u.parent_id, 0)
-			FROM campaigns c JOIN units u ON u.id = c.unit_id ORDER BY c.year DESC, c.id DESC`)
+			FROM campaigns c `+org.JoinUnit("u", "c.unit_id")+` ORDER BY c.year DESC, c.id DESC`)
 		if err != nil {
 			return err
 		}

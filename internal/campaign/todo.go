@@ -125,15 +125,6 @@ func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) 
 	return out, nil
 }
 
-func liaisonFor(a *org.Actor, g *gridData, branch org.Unit) bool {
-	for _, l := range a.Liaisons {
-		if u, ok := g.tree.ByID[l.UnitID]; ok && u.Within(branch.Path) {
-			return true
-		}
-	}
-	return false
-}
-
 // memberDue lists the member actions the actor has not done yet.
 func (s *Service) memberDue(ctx context.Context, tx *db.Tx, a *org.Actor, g *gridData, today, limit civil.Date) ([]DueItem, error) {
 	var out []DueItem

@@ -260,6 +260,13 @@ func UnitsTx(ctx context.Context, tx *db.Tx, ids []int64) (map[int64]Unit, error
 	return out, rows.Err()
 }
 
+// SubtreeTx returns every unit, open or closed, of the subtree whose path
+// is root (and the unit plus, when it is not 0 — the campaign's root
+// above a branch's subtree), in path order.
+func SubtreeTx(ctx context.Context, tx *db.Tx, root string, plus int64) ([]Unit, error) {
+	return queryUnits(ctx, tx, `SELECT `+unitCols+` FROM units WHERE (path >= ? AND path < ?) OR id = ? ORDER BY path`, root, PathEnd(root), plus)
+}
+
 // UnitsBelowTx returns the open and closed units of the given type in the
 // subtree rooted at root (root included), in path order.
 func UnitsBelowTx(ctx context.Context, tx *db.Tx, root Unit, t UnitType) ([]Unit, error) {
