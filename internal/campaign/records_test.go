@@ -29,6 +29,18 @@ func (f *fixture) record(c campaign.Campaign, sig campaign.Signal) error {
 	return f.d.Update(context.Background(), func(tx *db.Tx) error { return campaign.Record(context.Background(), tx, sig) })
 }
 
+// bureauCampaign registers the record kinds these tests use and opens the
+// bureau's campaign of year as the office.
+func (f *fixture) bureauCampaign(year int) campaign.Campaign {
+	f.t.Helper()
+	f.s.Kinds = recordKinds
+	c, err := f.s.Create(context.Background(), f.as("office"), campaign.CreateInput{Year: year, UnitID: f.units[demo.RootName].ID})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
 func (f *fixture) item(c campaign.Campaign, unit org.Unit, title string) campaign.Item {
 	f.t.Helper()
 	g, err := f.s.Grid(context.Background(), f.as("office"), c.ID, campaign.GridFilter{})
@@ -169,14 +181,10 @@ func TestSameYearSiblingCampaigns(t *testing.T) {
 func TestPhaseWindows(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, civil.Date{Y: 2026, M: 11, D: 20})
-		f.s.Kinds = recordKinds
 		ctx := context.Background()
 		office := f.as("office")
 		root := f.units[demo.RootName]
-		c, err := f.s.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: root.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := f.bureauCampaign(2026)
 		beijing := time.FixedZone("CST", 8*3600)
 		d.Zone = beijing
 		const report1, report7 = "向市委报告实施方案和动员情况", "迎接市创争办考核，报送总结材料"
@@ -227,14 +235,10 @@ func TestPhaseWindows(t *testing.T) {
 func TestExcuseMembers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, civil.Date{Y: 2026, M: 6, D: 8})
-		f.s.Kinds = recordKinds
 		ctx := context.Background()
 		office := f.as("office")
-		root, farm := f.units[demo.RootName], f.units["市渔场"]
-		c, err := f.s.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: root.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
+		farm := f.units["市渔场"]
+		c := f.bureauCampaign(2026)
 		var commit campaign.Action
 		for _, a := range c.Phases[1].Actions {
 			if a.Title == "党员作出承诺" {
@@ -318,16 +322,12 @@ func TestExcuseMembers(t *testing.T) {
 func TestGridCacheFollowsChanges(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, civil.Date{Y: 2026, M: 6, D: 8})
-		f.s.Kinds = recordKinds
 		f.s.Cache = campaign.NewGridCache()
 		fresh := &campaign.Service{DB: d, Kinds: recordKinds} // no cache
 		ctx := context.Background()
 		office := f.as("office")
 		root, farm := f.units[demo.RootName], f.units["市渔场"]
-		c, err := f.s.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: root.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := f.bureauCampaign(2026)
 		same := func(step string) {
 			t.Helper()
 			got, err := f.s.Grid(ctx, office, c.ID, campaign.GridFilter{})
@@ -373,14 +373,10 @@ func TestGridCacheFollowsChanges(t *testing.T) {
 func TestRecordsFollowTheMember(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, civil.Date{Y: 2026, M: 6, D: 5})
-		f.s.Kinds = recordKinds
 		ctx := context.Background()
 		office := f.as("office")
-		root, farm, lab := f.units[demo.RootName], f.units["市渔场"], f.units["市水科所支部"]
-		c, err := f.s.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: root.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
+		farm, lab := f.units["市渔场"], f.units["市水科所支部"]
+		c := f.bureauCampaign(2026)
 		ms := f.farmMembers()
 		m := ms[0]
 		if err := f.record(c, campaign.Signal{Kind: campaign.KindCommitmentSubmitted, UnitID: farm.ID, MemberID: m.ID, RefID: 5}); err != nil {
