@@ -239,7 +239,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			return out
 		}
 
-		check := func(round string, pages []string) {
+		check := func(s *session, round string, pages []string) {
 			t.Helper()
 			var wide []string
 			for _, p := range pages {
@@ -266,7 +266,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		writeCSV("已调入")
 		s.upload(a.unitID(t, "市渔场"), csvFile)
 		importID := regexp.MustCompile(`/import/(\d+)$`).FindStringSubmatch(s.p().MustInfo().URL)[1]
-		check("demo data", paths(importID))
+		check(s, "demo data", paths(importID))
 
 		// The same pages with 5,000-character unbroken strings in the long
 		// text fields (or as long as each field takes).
@@ -311,7 +311,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		writeCSV(ascii(5000))
 		s.upload(a.unitID(t, "市渔场"), csvFile)
 		importID = regexp.MustCompile(`/import/(\d+)$`).FindStringSubmatch(s.p().MustInfo().URL)[1]
-		check("long strings", paths(importID))
+		check(s, "long strings", paths(importID))
 		// The long strings are on the pages checked (not cut short or hidden).
 		for _, p := range []struct{ path, want string }{
 			{"/meetings/" + heldMeeting, long(5000)[2400:2600]},
@@ -326,6 +326,26 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 				t.Errorf("%s does not show the long string", p.path)
 			}
 		}
+
+		// A member (no role) on the pages a member sees, long strings and all.
+		// The demo's member accounts must change their password first: this
+		// one does, through the account service.
+		var username, own string
+		var uid int64
+		if err := a.DB.View(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `SELECT u.id, u.username, u.member_id FROM users u WHERE u.member_id IS NOT NULL AND NOT u.disabled
+				AND NOT EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND g.role <> 'member') ORDER BY u.id LIMIT 1`).Scan(&uid, &username, &own)
+		}); err != nil {
+			t.Fatalf("a member's account: %v", err)
+		}
+		const memberPW = "Zhibu-2026-qiche"
+		if _, err := (&account.Service{DB: d, Hasher: account.NewHasher(2)}).ChangePassword(ctx, uid, "demo", memberPW, ""); err != nil {
+			t.Fatalf("change %s's password: %v", username, err)
+		}
+		ms := newSession(t, a.app, small)
+		ms.login(username, memberPW)
+		check(ms, "member "+username, []string{"/", "/account", "/account/notifications", "/inbox", "/duties", "/commitments", "/meetings",
+			"/calendar", "/members/" + own, "/public/notices/" + fill["{id}@/public/notices/"]})
 	})
 }
 
