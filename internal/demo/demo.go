@@ -187,7 +187,7 @@ func Load(ctx context.Context, d *db.DB, h *account.Hasher, pw string) (bool, er
 		if err != nil {
 			return err
 		}
-		if err := org.GrantRoleTx(ctx, tx, a, cityID, org.RoleLeader, city.ID); err != nil {
+		if err := org.GrantRoleTx(ctx, tx, a, cityID, org.RoleSuperior, city.ID); err != nil {
 			return err
 		}
 

@@ -70,7 +70,7 @@ func (a *Actor) AccessTo(u Unit) Access {
 		switch g.Role {
 		case RoleOffice, RoleSecretary:
 			return WriteAccess
-		case RoleCommittee, RoleLeader:
+		case RoleCommittee, RoleLeader, RoleSuperior:
 			best = ReadAccess
 		}
 	}
@@ -123,7 +123,7 @@ func (a *Actor) ReadPaths() (paths []string, all bool) {
 		switch g.Role {
 		case RoleAdmin:
 			return nil, true
-		case RoleOffice, RoleSecretary, RoleCommittee, RoleLeader:
+		case RoleOffice, RoleSecretary, RoleCommittee, RoleLeader, RoleSuperior:
 			if g.UnitPath != "" {
 				paths = append(paths, g.UnitPath)
 			}

@@ -159,13 +159,14 @@ const (
 	RoleAdmin     Role = "admin"     // 系统管理员
 	RoleOffice    Role = "office"    // 机关党委 / 创争办: the campaign office
 	RoleLeader    Role = "leader"    // 领导小组成员
+	RoleSuperior  Role = "superior"  // 上级党组织（如市创争办）: reads everything below its unit, acknowledges reports
 	RoleSecretary Role = "secretary" // 支部书记
 	RoleCommittee Role = "committee" // 支委委员
 	RoleMember    Role = "member"    // 党员
 )
 
 // Roles lists the roles in order of reach.
-var Roles = []Role{RoleAdmin, RoleOffice, RoleLeader, RoleSecretary, RoleCommittee, RoleMember}
+var Roles = []Role{RoleAdmin, RoleSuperior, RoleOffice, RoleLeader, RoleSecretary, RoleCommittee, RoleMember}
 
 // Chinese name of a role.
 func (r Role) Chinese() string {
@@ -176,6 +177,8 @@ func (r Role) Chinese() string {
 		return "机关党委（创争办）"
 	case RoleLeader:
 		return "领导小组成员"
+	case RoleSuperior:
+		return "上级党组织"
 	case RoleSecretary:
 		return "支部书记"
 	case RoleCommittee:
@@ -195,6 +198,8 @@ func (r Role) English() string {
 		return "Campaign office"
 	case RoleLeader:
 		return "Leadership group member"
+	case RoleSuperior:
+		return "Superior organisation"
 	case RoleSecretary:
 		return "Branch secretary"
 	case RoleCommittee:

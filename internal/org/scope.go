@@ -153,7 +153,7 @@ func (a *Actor) readPaths() []string {
 	var out []string
 	for _, g := range a.Grants {
 		switch g.Role {
-		case RoleOffice, RoleSecretary, RoleCommittee, RoleLeader:
+		case RoleOffice, RoleSecretary, RoleCommittee, RoleLeader, RoleSuperior:
 			if g.UnitPath != "" {
 				out = append(out, g.UnitPath)
 			}
