@@ -307,7 +307,7 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 		}
 		rows.Close()
 		for _, ac := range d.Phase.Actions {
-			if w, ok := s.actionWindow(g.c, ac); ok {
+			if w, ok := g.window(ac); ok {
 				rows, err := tx.Query(ctx, `SELECT s.note, s.at, COALESCE(m.name, '') FROM campaign_signals s `+org.JoinUnit("u", "s.unit_id")+`
 					LEFT JOIN members m ON m.id = s.member_id WHERE s.campaign_id = ? AND s.kind = ? AND s.at >= ? AND s.at < ?
 					AND u.path >= ? AND u.path < ? ORDER BY s.id LIMIT 20`,
@@ -339,7 +339,8 @@ func (s *Service) Detail(ctx context.Context, a *org.Actor, campaignID, unitID, 
 			if ac.Owner != OwnerMember || unit.Type != org.Branch {
 				continue
 			}
-			cond, args := s.memberDoneCond(g.c, ac)
+			w, ok := g.window(ac)
+			cond, args := memberDoneCondIn(g.c, ac, w, ok)
 			rows, err := tx.Query(ctx, `SELECT m.id, m.name FROM members m `+org.JoinUnit("u", "m.unit_id")+`
 				WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND NOT `+cond+`
 				ORDER BY u.path, m.id`, append([]any{lo, hi}, args...)...)

@@ -49,6 +49,10 @@ func (s *Service) readDone(ctx context.Context, tx *db.Tx, g *gridData, lo, hi s
 	id := g.c.ID
 	branchOf := func(unitID int64) int64 { return g.tree.BranchOf(unitID).ID }
 	memberWs, unitWs := s.splitWindows(g.c)
+	g.windows = make(map[int64]window, len(memberWs)+len(unitWs))
+	for _, w := range append(append([]window{}, memberWs...), unitWs...) {
+		g.windows[w.actionID] = w
+	}
 
 	// Unit-level records, by action and unit, with their best timing.
 	if len(unitWs) > 0 {
@@ -220,14 +224,27 @@ func (s *Service) actionWindow(c Campaign, a Action) (window, bool) {
 	return window{}, false
 }
 
+// window is action a's window as computed when the grid's data was read
+// (the campaign, zone and day it rests on are the data's own).
+func (g *gridData) window(a Action) (window, bool) {
+	w, ok := g.windows[a.ID]
+	return w, ok
+}
+
 // memberDoneCond is the SQL condition, on members m, that member m has done
 // member action a of campaign c: a record of the campaign attributed to it,
 // or a completion by hand (registered or excused). The grid's counts, the
 // cell's missing names, to-do lists and reminders all ask this.
 func (s *Service) memberDoneCond(c Campaign, a Action) (string, []any) {
+	w, ok := s.actionWindow(c, a)
+	return memberDoneCondIn(c, a, w, ok)
+}
+
+// memberDoneCondIn is memberDoneCond for a window already known.
+func memberDoneCondIn(c Campaign, a Action, w window, automatic bool) (string, []any) {
 	cond := `(EXISTS (SELECT 1 FROM campaign_completions cc WHERE cc.action_id = ? AND cc.member_id = m.id)`
 	args := []any{a.ID}
-	if w, ok := s.actionWindow(c, a); ok {
+	if automatic {
 		cond += ` OR EXISTS (SELECT 1 FROM campaign_signals s WHERE s.campaign_id = ? AND s.kind = ? AND s.member_id = m.id AND s.at >= ? AND s.at < ?)`
 		args = append(args, c.ID, a.Kind, w.lo, w.hi)
 	}

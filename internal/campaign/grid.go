@@ -171,6 +171,7 @@ type gridData struct {
 	liaisons    map[int64][]liaison              // branch → liaison leaders in it
 	phaseOf     map[int64]Phase                  // action → its phase
 	actionOf    map[int64]Action                 // action id → action
+	windows     map[int64]window                 // automatic action → where its records come from
 }
 
 // handMark is a unit-level completion by hand: who registered it and why.

@@ -207,7 +207,8 @@ func ownerUsers(ctx context.Context, tx *db.Tx, g *gridData) (owners, error) {
 
 // membersNotDone lists the accounts of a branch's members who have not done a member action.
 func (s *Service) membersNotDone(ctx context.Context, tx *db.Tx, g *gridData, a Action, branch org.Unit) ([]int64, error) {
-	cond, args := s.memberDoneCond(g.c, a)
+	w, ok := g.window(a)
+	cond, args := memberDoneCondIn(g.c, a, w, ok)
 	rows, err := tx.Query(ctx, `SELECT us.id FROM members m `+org.JoinUnit("u", "m.unit_id")+` JOIN users us ON us.member_id = m.id
 		WHERE u.path >= ? AND u.path < ? AND `+activeMember+` AND us.disabled = FALSE AND NOT `+cond,
 		append([]any{branch.Path, strings.TrimSuffix(branch.Path, "/") + "0"}, args...)...)

@@ -146,7 +146,8 @@ func (s *Service) memberDue(ctx context.Context, tx *db.Tx, a *org.Actor, g *gri
 			if st == StatusUpcoming || due.After(limit) {
 				continue
 			}
-			cond, args := s.memberDoneCond(g.c, ac)
+			w, ok := g.window(ac)
+			cond, args := memberDoneCondIn(g.c, ac, w, ok)
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM members m WHERE m.id = ? AND `+cond, append([]any{a.MemberID}, args...)...).Scan(&n); err != nil {
 				return nil, err
