@@ -269,7 +269,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
 	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
-		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
+		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP

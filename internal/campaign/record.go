@@ -31,6 +31,11 @@ type Kind struct {
 	Code    string // e.g. "meeting.mobilisation"
 	Label   string // 中文, e.g. "召开动员会"
 	LabelEn string
+	// Form, when set, names the page where member memberID does a member
+	// action of this kind in campaign c (the commitment form, the
+	// self-check form…): the home page's next-step button. "" means the
+	// member has nothing to do there yet.
+	Form func(ctx context.Context, tx *db.Tx, c Campaign, memberID int64) (string, error) `json:"-"`
 }
 
 // Signal is a record made elsewhere (a meeting held, a commitment

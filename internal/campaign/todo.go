@@ -155,9 +155,26 @@ func (s *Service) memberDue(ctx context.Context, tx *db.Tx, a *org.Actor, g *gri
 			if n > 0 {
 				continue
 			}
+			url, err := s.memberForm(ctx, tx, g.c, ac, a.MemberID)
+			if err != nil {
+				return nil, err
+			}
 			out = append(out, DueItem{Campaign: g.c, Phase: p.Name, Unit: unit, Title: ac.Title, Due: due, Status: st, Mine: true,
-				URL: fmt.Sprintf("/campaigns/%d", g.c.ID), Source: "action"})
+				URL: url, Source: "action"})
 		}
 	}
 	return out, nil
+}
+
+// memberForm is the page where the member does action ac: the form its
+// kind's feature names, or "" when no page records it (an action completed
+// by hand, which the branch registers) — never the campaign page, which
+// shows a member nothing to do.
+func (s *Service) memberForm(ctx context.Context, tx *db.Tx, c Campaign, ac Action, memberID int64) (string, error) {
+	for _, k := range s.Kinds {
+		if k.Code == ac.Kind && k.Form != nil {
+			return k.Form(ctx, tx, c, memberID)
+		}
+	}
+	return "", nil
 }

@@ -770,6 +770,6 @@ func loadVerdicts(ctx context.Context, tx *db.Tx, id int64) ([]ItemVerdict, erro
 func KeepingKinds() []campaign.Kind {
 	return []campaign.Kind{
 		{Code: campaign.KindCommitmentPlan, Label: "制定践诺实施计划", LabelEn: "Keeping plan made"},
-		{Code: campaign.KindSelfCheck, Label: "承诺自查", LabelEn: "Commitment self-checked"},
+		{Code: campaign.KindSelfCheck, Label: "承诺自查", LabelEn: "Commitment self-checked", Form: selfCheckForm},
 	}
 }

@@ -223,7 +223,7 @@ func Tags(k Kind) []string {
 // campaign service's list (app appends them to campaign.Service.Kinds).
 func Kinds() []campaign.Kind {
 	return []campaign.Kind{
-		{Code: campaign.KindCommitmentSubmitted, Label: "提交承诺", LabelEn: "Commitment submitted"},
+		{Code: campaign.KindCommitmentSubmitted, Label: "提交承诺", LabelEn: "Commitment submitted", Form: submitForm},
 		{Code: campaign.KindCommitmentApproved, Label: "审核承诺", LabelEn: "Commitment reviewed"},
 		{Code: campaign.KindCommitmentPublished, Label: "公布承诺", LabelEn: "Commitment published"},
 	}

@@ -53,7 +53,7 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
 	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
-		Sources: []campaign.TodoSource{meetings}, Calendars: []campaign.EventSource{meetings}}
+		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
 	notes := &notify.Service{DB: d, Org: orgs, Log: log}
 	if _, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 		t.Fatal(err)

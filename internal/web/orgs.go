@@ -7,6 +7,8 @@ import (
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/campaign"
 	"chuangzheng/internal/civil"
+	"chuangzheng/internal/commitment"
+	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/org"
 )
 
@@ -27,6 +29,14 @@ type homeData struct {
 	Branches []unitStat
 	Liaisons []org.Liaison
 	Total    int
+	// Issue 10: what the home page leads with.
+	Steps     []campaign.DueItem // the actor's own next steps (each opens its form)
+	Member    bool               // a member: no steps left reads "全部完成"
+	Standings []campaign.Standing
+	Liaison   []campaign.Standing // the standings of the actor's liaison branches
+	Late      int                 // late items over the standings' branches
+	Pending   int                 // commitments waiting for the actor's review
+	Meetings  int                 // upcoming meetings the actor sees (members sign in to them)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +74,42 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Today = s.DB.Today()
+		if d.Standings, err = s.Campaign.Standings(ctx, a); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, st := range d.Standings {
+			d.Late += st.Late
+			if st.Liaison {
+				d.Liaison = append(d.Liaison, st)
+			}
+		}
+		var rest []campaign.DueItem
+		for _, it := range d.Due {
+			if it.Mine {
+				d.Steps = append(d.Steps, it)
+			} else {
+				rest = append(rest, it)
+			}
+		}
+		d.Due = rest
+	}
+	d.Member = a.MemberID != 0
+	if s.Commitment != nil {
+		q, err := s.Commitment.Queue(ctx, a, commitment.QueueFilter{})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Pending = q.Total
+	}
+	if s.Meeting != nil && (d.Pending > 0 || len(d.Standings) > 0) {
+		p, err := s.Meeting.List(ctx, a, meeting.Filter{When: "upcoming", PerPage: 1})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Meetings = p.Total
 	}
 	for _, u := range t.Branches(a) {
 		st := stat(t, u, counts)

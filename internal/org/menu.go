@@ -1,0 +1,23 @@
+package org
+
+// MenuMay says which parts of the site the main menu offers the actor: the
+// pages their roles can use (a plain member reads only their own record,
+// so the tree, the roster, the reports and notice management are not
+// offered). The pages check the same predicates again.
+type MenuMay struct {
+	Tree    bool `json:"tree"`    // 组织架构
+	Roster  bool `json:"roster"`  // 党员花名册
+	Reports bool `json:"reports"` // 报告 (to the level above)
+	Notices bool `json:"notices"` // 公示 management
+}
+
+// Menu returns the actor's menu verdicts: the tree, roster and reports
+// for those who read some unit's data beyond their own; notice management
+// for those who manage a unit.
+func (a *Actor) Menu() MenuMay {
+	if a == nil {
+		return MenuMay{}
+	}
+	reads, writes := a.ReadsAny(), a.IsAdmin() || len(a.writePaths()) > 0
+	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes}
+}
