@@ -694,6 +694,14 @@ func (s *Server) commitmentApprovePost(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// commitmentApprovePublishPost is 通过并公布: approve and publish in one step.
+func (s *Server) commitmentApprovePublishPost(w http.ResponseWriter, r *http.Request) {
+	s.commitmentAct(w, r, "已审核通过并公布", func(a *org.Actor, id int64) error {
+		_, err := s.Commitment.ApproveAndPublish(r.Context(), a, id, int(formInt(r, "version")))
+		return err
+	})
+}
+
 func (s *Server) commitmentReturnPost(w http.ResponseWriter, r *http.Request) {
 	s.commitmentAct(w, r, "已退回修改", func(a *org.Actor, id int64) error {
 		_, err := s.Commitment.Return(r.Context(), a, id, int(formInt(r, "version")), r.PostFormValue("reason"))
@@ -836,6 +844,11 @@ type queueData struct {
 	Problems   []queueProblem
 	Checked    map[int64]bool
 	ProblemFor map[int64]string
+	// OneStep: reviewers approve and publish at once (通过并公布); false
+	// where the office keeps publishing a separate step.
+	OneStep bool
+	// AllChecked: 全选 without JavaScript (?all=1) ticks every row.
+	AllChecked bool
 }
 
 func (s *Server) commitmentQueue(w http.ResponseWriter, r *http.Request) {
@@ -858,6 +871,15 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, code int, msg
 		Checked: map[int64]bool{}, ProblemFor: map[int64]string{}}
 	if d.State != "done" {
 		d.State = "pending"
+	}
+	d.AllChecked = r.Method == http.MethodGet && r.FormValue("all") == "1"
+	if ok {
+		sep, err := s.Campaign.PublishSeparately(ctx, c.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.OneStep = !sep
 	}
 	for _, id := range checked {
 		d.Checked[id] = true
@@ -916,7 +938,23 @@ func (s *Server) commitmentApproveMany(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, id)
 		}
 	}
-	res, err := s.Commitment.ApproveMany(r.Context(), a, ids)
+	// A row's own button acts on that row alone; "publish" is 通过并公布.
+	publish := r.PostFormValue("publish") != ""
+	for _, name := range []string{"one", "one_publish"} {
+		if v := r.PostFormValue(name); v != "" {
+			ids, publish = nil, name == "one_publish"
+			if id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && id > 0 {
+				ids = []int64{id}
+			}
+		}
+	}
+	var res commitment.BulkResult
+	var err error
+	if publish {
+		res, err = s.Commitment.ApproveAndPublishMany(r.Context(), a, ids)
+	} else {
+		res, err = s.Commitment.ApproveMany(r.Context(), a, ids)
+	}
 	if err != nil {
 		e := apperr.As(err)
 		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
@@ -926,7 +964,11 @@ func (s *Server) commitmentApproveMany(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	flash(w, fmt.Sprintf(translate(langOf(r), "已审核通过 %d 份承诺"), len(res.Approved)))
+	if publish {
+		flash(w, fmt.Sprintf(translate(langOf(r), "已审核通过并公布 %d 份承诺"), len(res.Published)))
+	} else {
+		flash(w, fmt.Sprintf(translate(langOf(r), "已审核通过 %d 份承诺"), len(res.Approved)))
+	}
 	back := "/commitments/queue"
 	if q := r.PostFormValue("back"); strings.HasPrefix(q, "?") {
 		back += q

@@ -2,7 +2,8 @@
 "use strict";
 document.addEventListener("submit", function (e) {
   var f = e.target;
-  var msg = f.getAttribute("data-confirm");
+  var by = e.submitter;
+  var msg = (by && by.getAttribute("data-confirm")) || f.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
   if (f.id === "import-form" && window.XMLHttpRequest && window.FormData) {
     // Show upload progress for large rosters, then follow the server's redirect.
@@ -30,4 +31,15 @@ document.addEventListener("submit", function (e) {
 });
 document.addEventListener("click", function (e) {
   if (e.target.hasAttribute && e.target.hasAttribute("data-print")) { window.print(); }
+  // 全选: without JavaScript the link reloads the page with every row ticked;
+  // here it ticks (or, when all are ticked, unticks) them in place.
+  var all = e.target.closest && e.target.closest("[data-select-all]");
+  if (all) {
+    var boxes = document.querySelectorAll("input[type=checkbox][name=\"" + all.getAttribute("data-select-all") + "\"]");
+    if (boxes.length) {
+      e.preventDefault();
+      var on = Array.prototype.some.call(boxes, function (b) { return !b.checked; });
+      Array.prototype.forEach.call(boxes, function (b) { b.checked = on; });
+    }
+  }
 });
