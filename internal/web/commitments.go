@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -216,10 +217,88 @@ type commitmentFormData struct {
 	Errors        map[string]string
 	Message       string
 	MaxItems      int
+	// Situation: the member's, for which categories fit (commitment.Category.OptionalFor).
+	Situation commitment.MemberSituation
+	// Added: the row just added, counted from 1 (0: none); the page opens
+	// at it with its first field focused.
+	Added int
 }
 
 // CanAdd reports whether another row may be added.
 func (f commitmentFormData) CanAdd() bool { return len(f.Items) < f.MaxItems }
+
+// category is the offered category of that name.
+func (f commitmentFormData) category(name string) (commitment.Category, bool) {
+	for _, l := range [][]commitment.Category{f.Categories, f.Cadre} {
+		for _, c := range l {
+			if c.Name == name {
+				return c, true
+			}
+		}
+	}
+	return commitment.Category{}, false
+}
+
+// DeadlineRequired says whether an item of that category must have a
+// 完成时限, by the rule the server applies; before a category is chosen it is
+// required (the hint says which categories need none).
+func (f commitmentFormData) DeadlineRequired(category string) bool {
+	c, ok := f.category(category)
+	return !ok || c.DeadlineRequired()
+}
+
+// Optional names the offered categories that do not fit this member
+// ("" when all fit), for the note that they may be left out.
+func (f commitmentFormData) Optional() string {
+	var out []string
+	for _, l := range [][]commitment.Category{f.Categories, f.Cadre} {
+		for _, c := range l {
+			if c.OptionalFor(f.Situation) {
+				out = append(out, c.Name)
+			}
+		}
+	}
+	return strings.Join(out, "”“")
+}
+
+// formError is one line of the error summary, linking to its field.
+type formError struct {
+	Field   string
+	Message string
+}
+
+// ErrorList is the error summary in the order of the form: the header's
+// fields, then each item's fields in turn.
+func (f commitmentFormData) ErrorList() []formError {
+	var out []formError
+	add := func(k string) {
+		if m, ok := f.Errors[k]; ok {
+			out = append(out, formError{k, m})
+		}
+	}
+	for _, k := range []string{"member_id", "meeting_id", "title", "phone", "items"} {
+		add(k)
+	}
+	for i := range f.Items {
+		for _, n := range []string{"category", "content", "measures", "deadline", "standard", "responsible", "tag"} {
+			add(fmt.Sprintf("items.%d.%s", i, n))
+		}
+	}
+	seen := len(out)
+	if seen < len(f.Errors) { // anything else, in name order, so that none is lost
+		var rest []string
+		for k := range f.Errors {
+			if !slices.ContainsFunc(out, func(e formError) bool { return e.Field == k }) {
+				rest = append(rest, k)
+			}
+		}
+		slices.Sort(rest)
+		for _, k := range rest {
+			out = append(out, formError{k, f.Errors[k]})
+		}
+	}
+	return out
+}
 
 func rowsOf(items []commitment.Item) []itemRow {
 	out := make([]itemRow, 0, len(items))
@@ -246,6 +325,13 @@ func (s *Server) fillForm(ctx context.Context, a *org.Actor, f *commitmentFormDa
 	}
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
+	}
+	if f.Kind == commitment.MemberKind && f.MemberID != 0 {
+		if m, err := s.Org.Member(ctx, a, f.MemberID); err == nil {
+			f.Situation = commitment.MemberSituation{Retired: m.Retired, NoPost: m.NoPost}
+		} else if c := apperr.CodeOf(err); c != apperr.NotFound && c != apperr.Forbidden {
+			return err
+		}
 	}
 	if !f.Oral {
 		return nil
@@ -494,6 +580,7 @@ func (s *Server) saveCommitment(w http.ResponseWriter, r *http.Request, edit boo
 	case r.PostFormValue("add_item") != "":
 		if len(f.Items) < commitment.MaxItems {
 			f.Items = append(f.Items, itemRow{})
+			f.Added = len(f.Items)
 		}
 	case r.PostFormValue("remove_item") != "":
 		i, err := strconv.Atoi(r.PostFormValue("remove_item"))

@@ -43,3 +43,29 @@ document.addEventListener("click", function (e) {
     }
   }
 });
+// The commitment form: the error summary takes the focus (autofocus may be
+// ignored after a POST), and the deadline's star follows the category (品行
+// categories need no deadline: data-conduct, the server's rule).
+(function () {
+  var sum = document.getElementById("error-summary");
+  if (sum && document.activeElement !== sum) { sum.focus(); }
+  // An added item: the page opens at it (#item-N); its first field takes the
+  // focus (autofocus is not run when the address names a fragment).
+  var first = !sum && document.querySelector("[data-focus]");
+  if (first) {
+    // After the browser has scrolled to the fragment (which resets the focus).
+    window.addEventListener("load", function () { first.focus({ preventScroll: true }); });
+  }
+  document.addEventListener("change", function (e) {
+    var sel = e.target;
+    if (!sel.name || !/^items\.\d+\.category$/.test(sel.name)) { return; }
+    var box = sel.closest("fieldset");
+    var dl = box && box.querySelector(".field.deadline");
+    if (!dl) { return; }
+    var opt = sel.options[sel.selectedIndex];
+    var optional = !!(opt && opt.getAttribute("data-conduct"));
+    dl.classList.toggle("optional", optional);
+    var input = dl.querySelector("input");
+    if (optional) { input.removeAttribute("aria-required"); } else { input.setAttribute("aria-required", "true"); }
+  });
+})();
