@@ -154,7 +154,13 @@ func (s *Service) Queue(ctx context.Context, a *org.Actor, f QueueFilter) (Page,
 		return Page{}, apperr.Field("state", "状态应为 pending（待审核）或 done（已审核）", "State must be pending or done")
 	}
 	queueScope(a).AddTo(&where, &args)
-	return s.page(ctx, where, args, order, f.Page)
+	p, err := s.page(ctx, where, args, order, f.Page)
+	if err != nil {
+		return p, err
+	}
+	// The reviewer reads the items on the queue itself (one query a page).
+	err = s.DB.View(ctx, func(tx *db.Tx) error { return fillItems(ctx, tx, p.Commitments) })
+	return p, apperr.Wrap(err, "queue items")
 }
 
 // PublicItem is an item as the public board shows it.

@@ -17,13 +17,15 @@ import (
 // Perms says what the viewer may do with a commitment now (the service
 // decides again on every action; pages only choose which forms to show).
 type Perms struct {
-	Own     bool `json:"own"`      // the viewer's own member commitment
-	Edit    bool `json:"edit"`     // change it (a new version)
-	Submit  bool `json:"submit"`   // send it for review
-	Review  bool `json:"review"`   // approve or return it (it is waiting)
-	Publish bool `json:"publish"`  // put it on the public board
-	ReadOut bool `json:"read_out"` // mark it read out at a members' meeting
-	Confirm bool `json:"confirm"`  // confirm an oral commitment recorded for them
+	Own     bool `json:"own"`     // the viewer's own member commitment
+	Edit    bool `json:"edit"`    // change it (a new version)
+	Submit  bool `json:"submit"`  // send it for review
+	Review  bool `json:"review"`  // approve or return it (it is waiting)
+	Publish bool `json:"publish"` // put it on the public board
+	// ApprovePublish: approve and publish in one step (通过并公布).
+	ApprovePublish bool `json:"approve_publish"`
+	ReadOut        bool `json:"read_out"` // mark it read out at a members' meeting
+	Confirm        bool `json:"confirm"`  // confirm an oral commitment recorded for them
 }
 
 // scope is a commitment with what authorization needs.
@@ -90,6 +92,13 @@ func (sc *scope) mayPublish(a *org.Actor) bool {
 	return sc.mayReview(a) || (sc.c.Kind == BranchKind && a.CanWrite(sc.unit))
 }
 
+// mayApprovePublish: a reviewer approves and publishes in one step (通过并
+// 公布) unless the campaign keeps publishing a separate step
+// (campaigns.publish_separately, set by the office).
+func (sc *scope) mayApprovePublish(a *org.Actor) bool {
+	return !sc.camp.PublishSeparately && sc.mayReview(a) && sc.mayPublish(a)
+}
+
 // mayReadOut: the branch marks its members' commitments read out.
 func (sc *scope) mayReadOut(a *org.Actor) bool {
 	return sc.c.Kind == MemberKind && a.CanWrite(sc.branch)
@@ -113,6 +122,7 @@ func (sc *scope) perms(a *org.Actor) Perms {
 	p.Submit = p.Edit && (c.State == Draft || c.State == Returned)
 	p.Review = c.State == Submitted && sc.mayReview(a)
 	p.Publish = c.State == Approved && sc.mayPublish(a)
+	p.ApprovePublish = p.Review && sc.mayApprovePublish(a)
 	p.ReadOut = c.PublishedVersion > 0 && sc.mayReadOut(a)
 	p.Confirm = p.Own && c.Oral && c.ConfirmedAt == ""
 	return p

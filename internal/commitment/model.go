@@ -174,6 +174,23 @@ type Review struct {
 type Category struct {
 	Name    string `json:"name"`
 	Conduct bool   `json:"conduct,omitempty"` // a pledge of conduct: no deadline needed
+	// Work: about one's job (工作目标, 职业道德); it does not fit a retired
+	// member or one without a post, for whom the form says it is optional.
+	Work bool `json:"work,omitempty"`
+}
+
+// DeadlineRequired is the rule check applies: every item needs a 完成时限
+// except a pledge of conduct (the form stars the field by it).
+func (c Category) DeadlineRequired() bool { return !c.Conduct }
+
+// OptionalFor reports whether the category does not fit a member (a work
+// category for one who is retired or has no post).
+func (c Category) OptionalFor(m MemberSituation) bool { return c.Work && (m.Retired || m.NoPost) }
+
+// MemberSituation is what decides which categories fit a member.
+type MemberSituation struct {
+	Retired bool // 离退休
+	NoPost  bool // 无职党员
 }
 
 // Categories are the categories a campaign offers, per kind; leading cadres
@@ -188,7 +205,7 @@ type Categories struct {
 func DefaultCategories() Categories {
 	return Categories{
 		Branch: []Category{{Name: "年度工作目标"}, {Name: "支部建设"}, {Name: "队伍建设"}, {Name: "制度建设"}, {Name: "阵地建设"}, {Name: "学习型党组织建设"}},
-		Member: []Category{{Name: "学习内容"}, {Name: "工作目标"}, {Name: "遵守社会公德", Conduct: true}, {Name: "职业道德", Conduct: true},
+		Member: []Category{{Name: "学习内容"}, {Name: "工作目标", Work: true}, {Name: "遵守社会公德", Conduct: true}, {Name: "职业道德", Conduct: true, Work: true},
 			{Name: "家庭美德", Conduct: true}, {Name: "法律法规", Conduct: true}},
 		Cadre: []Category{{Name: "学习实践科学发展观"}, {Name: "树立正确“四观”"}},
 	}

@@ -467,8 +467,9 @@ func signalSubmitted(ctx context.Context, tx *db.Tx, c Commitment) error {
 
 // BulkResult says, per id, what a bulk approval did or why it could not.
 type BulkResult struct {
-	Approved []int64       `json:"approved"`
-	Problems []BulkProblem `json:"problems,omitempty"`
+	Approved  []int64       `json:"approved"`
+	Published []int64       `json:"published,omitempty"` // 通过并公布: the ones also published
+	Problems  []BulkProblem `json:"problems,omitempty"`
 }
 
 // BulkProblem is why one commitment of a bulk approval was refused.
@@ -482,6 +483,52 @@ type BulkProblem struct {
 // ApproveMany approves several submitted commitments in one transaction:
 // all of them, or none when any is refused (each refusal reported).
 func (s *Service) ApproveMany(ctx context.Context, a *org.Actor, ids []int64) (BulkResult, error) {
+	return s.approveMany(ctx, a, ids, false)
+}
+
+// ApproveAndPublishMany approves several submitted commitments and puts them
+// on the public board in one step (通过并公布), all or none like
+// ApproveMany; refused where the campaign keeps publishing a separate step
+// (mayApprovePublish).
+func (s *Service) ApproveAndPublishMany(ctx context.Context, a *org.Actor, ids []int64) (BulkResult, error) {
+	return s.approveMany(ctx, a, ids, true)
+}
+
+// ApproveAndPublish approves one submitted commitment and publishes it at
+// once (version as for Approve: 0 means don't check).
+func (s *Service) ApproveAndPublish(ctx context.Context, a *org.Actor, id int64, version int) (Commitment, error) {
+	if a == nil {
+		return Commitment{}, unauthorized()
+	}
+	var out Commitment
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = approvePublishTx(ctx, tx, a, id, version)
+		return err
+	})
+	return out, apperr.Wrap(err, "approve and publish commitment")
+}
+
+// approvePublishTx is one 通过并公布 inside a transaction.
+func approvePublishTx(ctx context.Context, tx *db.Tx, a *org.Actor, id int64, version int) (Commitment, error) {
+	sc, err := load(ctx, tx, id)
+	if err != nil {
+		return Commitment{}, err
+	}
+	if sc.mayReview(a) && !sc.mayApprovePublish(a) {
+		return Commitment{}, apperr.New(apperr.Invalid, "本次活动要求审核通过后另行公布，请先审核通过，再公布",
+			"This campaign publishes in a separate step: approve first, then publish")
+	}
+	if _, err := decideTx(ctx, tx, a, id, version, Approve, ""); err != nil {
+		return Commitment{}, err
+	}
+	if sc, err = load(ctx, tx, id); err != nil {
+		return Commitment{}, err
+	}
+	return publishTx(ctx, tx, a, sc)
+}
+
+func (s *Service) approveMany(ctx context.Context, a *org.Actor, ids []int64, publish bool) (BulkResult, error) {
 	if a == nil {
 		return BulkResult{}, unauthorized()
 	}
@@ -500,7 +547,13 @@ func (s *Service) ApproveMany(ctx context.Context, a *org.Actor, ids []int64) (B
 				continue
 			}
 			seen[id] = true
-			if _, err := decideTx(ctx, tx, a, id, 0, Approve, ""); err != nil {
+			var err error
+			if publish {
+				_, err = approvePublishTx(ctx, tx, a, id, 0)
+			} else {
+				_, err = decideTx(ctx, tx, a, id, 0, Approve, "")
+			}
+			if err != nil {
 				e := apperr.As(err)
 				if e.Code == apperr.Internal {
 					return err
@@ -509,6 +562,9 @@ func (s *Service) ApproveMany(ctx context.Context, a *org.Actor, ids []int64) (B
 				continue
 			}
 			res.Approved = append(res.Approved, id)
+			if publish {
+				res.Published = append(res.Published, id)
+			}
 		}
 		if len(res.Problems) > 0 {
 			return &apperr.Error{Code: apperr.Conflict, Msg: fmt.Sprintf("有 %d 份承诺不能审核通过，本次全部未通过，请处理后重试", len(res.Problems)),
@@ -517,7 +573,7 @@ func (s *Service) ApproveMany(ctx context.Context, a *org.Actor, ids []int64) (B
 		return nil
 	})
 	if err != nil {
-		res.Approved = nil
+		res.Approved, res.Published = nil, nil
 		return res, apperr.Wrap(err, "approve commitments")
 	}
 	return res, nil
@@ -535,41 +591,49 @@ func (s *Service) Publish(ctx context.Context, a *org.Actor, id int64) (Commitme
 		if err != nil {
 			return err
 		}
-		if !sc.mayPublish(a) {
-			return sc.deny(a)
-		}
-		switch sc.c.State {
-		case Approved:
-		case Published:
-			return apperr.New(apperr.Conflict, "这份承诺已经公布", "This commitment is already published")
-		default:
-			return apperr.New(apperr.Invalid, "只有审核通过的承诺才能公布", "Only an approved commitment can be published")
-		}
-		res, err := tx.Exec(ctx, `UPDATE commitments SET state = ?, published_version = version, published_at = ?, updated_at = ?
-			WHERE id = ? AND state = ? AND version = ?`, Published, tx.NowText(), tx.NowText(), id, Approved, sc.c.Version)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errHandled
-		}
-		if err := insertReview(ctx, tx, a, id, sc.c.Version, Publish, ""); err != nil {
-			return err
-		}
-		if out, err = getCommitment(ctx, tx, id); err != nil {
-			return err
-		}
-		out.BranchID = sc.branch.ID
-		if err := audit.Record(ctx, tx, who(a), "commitment.publish", "commitment", id,
-			map[string]any{"published_version": sc.c.PublishedVersion}, map[string]any{"published_version": out.PublishedVersion}); err != nil {
-			return err
-		}
-		if err := campaign.Withdraw(ctx, tx, campaign.KindCommitmentPublished, id); err != nil {
-			return err
-		}
-		return campaign.Record(ctx, tx, campaign.Signal{CampaignID: out.CampaignID, Kind: campaign.KindCommitmentPublished, UnitID: out.UnitID, MemberID: out.MemberID, RefID: id, Note: note(out)})
+		out, err = publishTx(ctx, tx, a, sc)
+		return err
 	})
 	return out, apperr.Wrap(err, "publish commitment")
+}
+
+// publishTx puts the approved commitment of sc on the public board.
+func publishTx(ctx context.Context, tx *db.Tx, a *org.Actor, sc *scope) (Commitment, error) {
+	id := sc.c.ID
+	if !sc.mayPublish(a) {
+		return Commitment{}, sc.deny(a)
+	}
+	switch sc.c.State {
+	case Approved:
+	case Published:
+		return Commitment{}, apperr.New(apperr.Conflict, "这份承诺已经公布", "This commitment is already published")
+	default:
+		return Commitment{}, apperr.New(apperr.Invalid, "只有审核通过的承诺才能公布", "Only an approved commitment can be published")
+	}
+	res, err := tx.Exec(ctx, `UPDATE commitments SET state = ?, published_version = version, published_at = ?, updated_at = ?
+		WHERE id = ? AND state = ? AND version = ?`, Published, tx.NowText(), tx.NowText(), id, Approved, sc.c.Version)
+	if err != nil {
+		return Commitment{}, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return Commitment{}, errHandled
+	}
+	if err := insertReview(ctx, tx, a, id, sc.c.Version, Publish, ""); err != nil {
+		return Commitment{}, err
+	}
+	out, err := getCommitment(ctx, tx, id)
+	if err != nil {
+		return Commitment{}, err
+	}
+	out.BranchID = sc.branch.ID
+	if err := audit.Record(ctx, tx, who(a), "commitment.publish", "commitment", id,
+		map[string]any{"published_version": sc.c.PublishedVersion}, map[string]any{"published_version": out.PublishedVersion}); err != nil {
+		return Commitment{}, err
+	}
+	if err := campaign.Withdraw(ctx, tx, campaign.KindCommitmentPublished, id); err != nil {
+		return Commitment{}, err
+	}
+	return out, campaign.Record(ctx, tx, campaign.Signal{CampaignID: out.CampaignID, Kind: campaign.KindCommitmentPublished, UnitID: out.UnitID, MemberID: out.MemberID, RefID: id, Note: note(out)})
 }
 
 // ReadOut marks a published member commitment as read out at a members'

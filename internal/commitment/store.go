@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/audit"
@@ -30,12 +31,15 @@ type campaignInfo struct {
 	Year   int
 	Status string
 	Root   org.Unit
+	// PublishSeparately: approving does not publish at once (the office
+	// wants publishing as its own step).
+	PublishSeparately bool
 }
 
 func loadCampaign(ctx context.Context, tx *db.Tx, id int64) (campaignInfo, error) {
 	var c campaignInfo
 	var rootID int64
-	err := tx.QueryRow(ctx, `SELECT id, year, status, unit_id FROM campaigns WHERE id = ?`, id).Scan(&c.ID, &c.Year, &c.Status, &rootID)
+	err := tx.QueryRow(ctx, `SELECT id, year, status, unit_id, publish_separately FROM campaigns WHERE id = ?`, id).Scan(&c.ID, &c.Year, &c.Status, &rootID, &c.PublishSeparately)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, apperr.NotFoundf("活动", "Campaign")
 	}
@@ -141,6 +145,38 @@ func loadItems(ctx context.Context, tx *db.Tx, id int64) ([]Item, error) {
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+// fillItems loads the current items of a page of commitments in one query.
+func fillItems(ctx context.Context, tx *db.Tx, cs []Commitment) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	at := map[int64]int{}
+	ph := make([]string, len(cs))
+	args := make([]any, len(cs))
+	for i, c := range cs {
+		at[c.ID] = i
+		ph[i], args[i] = "?", c.ID
+		cs[i].Items = []Item{}
+	}
+	rows, err := tx.Query(ctx, `SELECT commitment_id, item_key, category, content, measures, deadline, standard, responsible, tag
+		FROM commitment_items WHERE commitment_id IN (`+strings.Join(ph, ", ")+`) ORDER BY commitment_id, seq`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var it Item
+		if err := rows.Scan(&id, &it.Key, &it.Category, &it.Content, &it.Measures, &it.Deadline, &it.Standard, &it.Responsible, &it.Tag); err != nil {
+			return err
+		}
+		if i, ok := at[id]; ok {
+			cs[i].Items = append(cs[i].Items, it)
+		}
+	}
+	return rows.Err()
 }
 
 // writeItems replaces the current items, giving new items a key; it

@@ -126,10 +126,9 @@ func check(in *Input, k Kind, year int, cats Categories) error {
 			fe[f("tag")] = apperr.Field(f("tag"), fmt.Sprintf("第 %d 项：标签应为：%s", n, strings.Join(tags, "、")),
 				fmt.Sprintf("Item %d: the tag must be one of %s", n, strings.Join(tags, ", ")))
 		}
-		conduct := ci >= 0 && offered[ci].Conduct
 		switch {
 		case it.Deadline.IsZero():
-			if !conduct && ci >= 0 {
+			if ci >= 0 && offered[ci].DeadlineRequired() {
 				fe[f("deadline")] = apperr.Field(f("deadline"), fmt.Sprintf("第 %d 项：请填写完成时限（只有品行承诺可以不填）", n),
 					fmt.Sprintf("Item %d: give a deadline (only pledges of conduct may have none)", n))
 			}

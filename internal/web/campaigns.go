@@ -185,6 +185,9 @@ type planData struct {
 	Kinds    []campaign.Kind
 	Labels   map[string]string
 	Error    string
+	// PublishSeparately: commitments are published in a step of their own
+	// after approval (publish_step.go).
+	PublishSeparately bool
 }
 
 func (s *Server) planPage(w http.ResponseWriter, r *http.Request) {
@@ -211,6 +214,10 @@ func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, code int, msg 
 	}
 	for _, k := range d.Kinds {
 		d.Labels[k.Code] = s.Campaign.KindLabel(k.Code, langOf(r))
+	}
+	if d.PublishSeparately, err = s.Campaign.PublishSeparately(r.Context(), c.ID); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, code, "campaign_plan", d)
 }

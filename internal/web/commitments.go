@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -216,10 +217,88 @@ type commitmentFormData struct {
 	Errors        map[string]string
 	Message       string
 	MaxItems      int
+	// Situation: the member's, for which categories fit (commitment.Category.OptionalFor).
+	Situation commitment.MemberSituation
+	// Added: the row just added, counted from 1 (0: none); the page opens
+	// at it with its first field focused.
+	Added int
 }
 
 // CanAdd reports whether another row may be added.
 func (f commitmentFormData) CanAdd() bool { return len(f.Items) < f.MaxItems }
+
+// category is the offered category of that name.
+func (f commitmentFormData) category(name string) (commitment.Category, bool) {
+	for _, l := range [][]commitment.Category{f.Categories, f.Cadre} {
+		for _, c := range l {
+			if c.Name == name {
+				return c, true
+			}
+		}
+	}
+	return commitment.Category{}, false
+}
+
+// DeadlineRequired says whether an item of that category must have a
+// 完成时限, by the rule the server applies; before a category is chosen it is
+// required (the hint says which categories need none).
+func (f commitmentFormData) DeadlineRequired(category string) bool {
+	c, ok := f.category(category)
+	return !ok || c.DeadlineRequired()
+}
+
+// Optional names the offered categories that do not fit this member
+// ("" when all fit), for the note that they may be left out.
+func (f commitmentFormData) Optional() string {
+	var out []string
+	for _, l := range [][]commitment.Category{f.Categories, f.Cadre} {
+		for _, c := range l {
+			if c.OptionalFor(f.Situation) {
+				out = append(out, c.Name)
+			}
+		}
+	}
+	return strings.Join(out, "”“")
+}
+
+// formError is one line of the error summary, linking to its field.
+type formError struct {
+	Field   string
+	Message string
+}
+
+// ErrorList is the error summary in the order of the form: the header's
+// fields, then each item's fields in turn.
+func (f commitmentFormData) ErrorList() []formError {
+	var out []formError
+	add := func(k string) {
+		if m, ok := f.Errors[k]; ok {
+			out = append(out, formError{k, m})
+		}
+	}
+	for _, k := range []string{"member_id", "meeting_id", "title", "phone", "items"} {
+		add(k)
+	}
+	for i := range f.Items {
+		for _, n := range []string{"category", "content", "measures", "deadline", "standard", "responsible", "tag"} {
+			add(fmt.Sprintf("items.%d.%s", i, n))
+		}
+	}
+	seen := len(out)
+	if seen < len(f.Errors) { // anything else, in name order, so that none is lost
+		var rest []string
+		for k := range f.Errors {
+			if !slices.ContainsFunc(out, func(e formError) bool { return e.Field == k }) {
+				rest = append(rest, k)
+			}
+		}
+		slices.Sort(rest)
+		for _, k := range rest {
+			out = append(out, formError{k, f.Errors[k]})
+		}
+	}
+	return out
+}
 
 func rowsOf(items []commitment.Item) []itemRow {
 	out := make([]itemRow, 0, len(items))
@@ -246,6 +325,13 @@ func (s *Server) fillForm(ctx context.Context, a *org.Actor, f *commitmentFormDa
 	}
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
+	}
+	if f.Kind == commitment.MemberKind && f.MemberID != 0 {
+		if m, err := s.Org.Member(ctx, a, f.MemberID); err == nil {
+			f.Situation = commitment.MemberSituation{Retired: m.Retired, NoPost: m.NoPost}
+		} else if c := apperr.CodeOf(err); c != apperr.NotFound && c != apperr.Forbidden {
+			return err
+		}
 	}
 	if !f.Oral {
 		return nil
@@ -494,6 +580,7 @@ func (s *Server) saveCommitment(w http.ResponseWriter, r *http.Request, edit boo
 	case r.PostFormValue("add_item") != "":
 		if len(f.Items) < commitment.MaxItems {
 			f.Items = append(f.Items, itemRow{})
+			f.Added = len(f.Items)
 		}
 	case r.PostFormValue("remove_item") != "":
 		i, err := strconv.Atoi(r.PostFormValue("remove_item"))
@@ -694,6 +781,14 @@ func (s *Server) commitmentApprovePost(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// commitmentApprovePublishPost is 通过并公布: approve and publish in one step.
+func (s *Server) commitmentApprovePublishPost(w http.ResponseWriter, r *http.Request) {
+	s.commitmentAct(w, r, "已审核通过并公布", func(a *org.Actor, id int64) error {
+		_, err := s.Commitment.ApproveAndPublish(r.Context(), a, id, int(formInt(r, "version")))
+		return err
+	})
+}
+
 func (s *Server) commitmentReturnPost(w http.ResponseWriter, r *http.Request) {
 	s.commitmentAct(w, r, "已退回修改", func(a *org.Actor, id int64) error {
 		_, err := s.Commitment.Return(r.Context(), a, id, int(formInt(r, "version")), r.PostFormValue("reason"))
@@ -836,6 +931,11 @@ type queueData struct {
 	Problems   []queueProblem
 	Checked    map[int64]bool
 	ProblemFor map[int64]string
+	// OneStep: reviewers approve and publish at once (通过并公布); false
+	// where the office keeps publishing a separate step.
+	OneStep bool
+	// AllChecked: 全选 without JavaScript (?all=1) ticks every row.
+	AllChecked bool
 }
 
 func (s *Server) commitmentQueue(w http.ResponseWriter, r *http.Request) {
@@ -858,6 +958,15 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, code int, msg
 		Checked: map[int64]bool{}, ProblemFor: map[int64]string{}}
 	if d.State != "done" {
 		d.State = "pending"
+	}
+	d.AllChecked = r.Method == http.MethodGet && r.FormValue("all") == "1"
+	if ok {
+		sep, err := s.Campaign.PublishSeparately(ctx, c.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.OneStep = !sep
 	}
 	for _, id := range checked {
 		d.Checked[id] = true
@@ -916,7 +1025,23 @@ func (s *Server) commitmentApproveMany(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, id)
 		}
 	}
-	res, err := s.Commitment.ApproveMany(r.Context(), a, ids)
+	// A row's own button acts on that row alone; "publish" is 通过并公布.
+	publish := r.PostFormValue("publish") != ""
+	for _, name := range []string{"one", "one_publish"} {
+		if v := r.PostFormValue(name); v != "" {
+			ids, publish = nil, name == "one_publish"
+			if id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && id > 0 {
+				ids = []int64{id}
+			}
+		}
+	}
+	var res commitment.BulkResult
+	var err error
+	if publish {
+		res, err = s.Commitment.ApproveAndPublishMany(r.Context(), a, ids)
+	} else {
+		res, err = s.Commitment.ApproveMany(r.Context(), a, ids)
+	}
 	if err != nil {
 		e := apperr.As(err)
 		if e.Code == apperr.Invalid || e.Code == apperr.Conflict {
@@ -926,7 +1051,11 @@ func (s *Server) commitmentApproveMany(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	flash(w, fmt.Sprintf(translate(langOf(r), "已审核通过 %d 份承诺"), len(res.Approved)))
+	if publish {
+		flash(w, fmt.Sprintf(translate(langOf(r), "已审核通过并公布 %d 份承诺"), len(res.Published)))
+	} else {
+		flash(w, fmt.Sprintf(translate(langOf(r), "已审核通过 %d 份承诺"), len(res.Approved)))
+	}
 	back := "/commitments/queue"
 	if q := r.PostFormValue("back"); strings.HasPrefix(q, "?") {
 		back += q

@@ -145,17 +145,23 @@ func (s *Server) apiCommitmentConfirm(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// apiCommitmentsApprove approves in bulk: all or nothing. When any is
+// apiCommitmentsApprove approves in bulk ("publish": true also publishes):
+// all or nothing. When any is
 // refused the answer is 409 with the reason per id.
 func (s *Server) apiCommitmentsApprove(w http.ResponseWriter, r *http.Request) {
 	s.api(w, r, func(a *org.Actor) (any, error) {
 		var in struct {
-			IDs []int64 `json:"ids"`
+			IDs     []int64 `json:"ids"`
+			Publish bool    `json:"publish"` // 通过并公布: approve and publish in one step
 		}
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
 		}
-		res, err := s.Commitment.ApproveMany(r.Context(), a, in.IDs)
+		approve := s.Commitment.ApproveMany
+		if in.Publish {
+			approve = s.Commitment.ApproveAndPublishMany
+		}
+		res, err := approve(r.Context(), a, in.IDs)
 		if err != nil && len(res.Problems) > 0 {
 			e := apperr.As(err)
 			problems := make([]map[string]any, 0, len(res.Problems))

@@ -88,7 +88,7 @@ func TestCommitmentPages(t *testing.T) {
 				"items.0.key", "0", "items.0.category", "学习内容", "items.0.content", script + "学习党章", "items.0.deadline", "2026-12-31", "items.0.tag", "带头学习提高",
 				"items.1.key", "0", "items.1.category", "工作目标", "items.1.content", "推广健康养殖技术", "items.1.measures", "每季度下塘指导"}, extra...)...)
 		}
-		var id string
+		var id, bid string
 		loc := regexp.MustCompile(`^/commitments/(\d+)$`)
 
 		type step struct {
@@ -191,8 +191,25 @@ func TestCommitmentPages(t *testing.T) {
 			{"branch form", sec, "GET", p("/commitments/new?kind=branch"), nil, 200, []string{"填写支部承诺", "学习型党组织建设", `name="items.0.responsible"`, "领导班子好", `name="phone"`}, nil, nil},
 			{"branch commitment submitted", sec, "POST", p("/commitments"), p(form("campaign_id", cid, "kind", "branch", "unit_id", fmt.Sprint(instID), "phone", "0731-2222222",
 				"item_count", "1", "items.0.category", "阵地建设", "items.0.content", "建好党员活动室", "items.0.deadline", "2026-09-30", "items.0.responsible", "支部书记",
-				"items.0.tag", "工作机制好", "submit", "1")), 303, nil, nil, nil},
+				"items.0.tag", "工作机制好", "submit", "1")), 303, nil, nil, func(_ string, hdr http.Header) {
+				if m := loc.FindStringSubmatch(hdr.Get("Location")); m != nil {
+					bid = m[1]
+				}
+			}},
 			{"the office's queue has it", off, "GET", p("/commitments/queue"), nil, 200, []string{"市水科所支部2026年创先争优公开承诺书", "支部承诺"}, nil, nil},
+			// The queue: items inline, 全选 without JavaScript, 通过并公布 in one step.
+			{"the queue shows the items and selects all", off, "GET", p("/commitments/queue?all=1"), nil, 200,
+				[]string{"承诺事项 1 项", "建好党员活动室", "批量通过并公布", `name="one_publish"`, `id="select-all"`}, nil,
+				func(body string, _ http.Header) {
+					if !strings.Contains(body, `value="`+bid+`" aria-label="选择 市水科所支部2026年创先争优公开承诺书" checked`) {
+						t.Errorf("全选 did not tick commitment %s", bid)
+					}
+				}},
+			{"approve and publish one", off, "POST", p("/commitments/approve"), func() string { return form("one_publish", bid) }, 303, nil, nil, nil},
+			{"published at once", off, "GET", func() string { return "/commitments/" + bid }, nil, 200, []string{"已公布"}, []string{`id="approve-form"`}, nil},
+			{"the office makes publishing a separate step", off, "POST", func() string { return "/campaigns/" + cid + "/publish-step" }, p("separate=1"), 303, nil, nil, nil},
+			{"the plan page says so", off, "GET", func() string { return "/campaigns/" + cid + "/plan" }, nil, 200, []string{"现为：审核通过后，另行公布。", "改为通过即可公布"}, nil, nil},
+			{"a secretary may not change it", sec, "POST", func() string { return "/campaigns/" + cid + "/publish-step" }, p("separate=0"), 403, nil, nil, nil},
 			{"the anonymous are sent to log in", st.client(), "GET", p("/commitments/queue"), nil, 303, nil, nil, nil},
 			{"nothing ticked", lgzb, "POST", p("/commitments/approve"), p(""), 422, []string{"请选择要审核通过的承诺"}, nil, nil},
 		}

@@ -2,7 +2,8 @@
 "use strict";
 document.addEventListener("submit", function (e) {
   var f = e.target;
-  var msg = f.getAttribute("data-confirm");
+  var by = e.submitter;
+  var msg = (by && by.getAttribute("data-confirm")) || f.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
   if (f.id === "import-form" && window.XMLHttpRequest && window.FormData) {
     // Show upload progress for large rosters, then follow the server's redirect.
@@ -30,4 +31,41 @@ document.addEventListener("submit", function (e) {
 });
 document.addEventListener("click", function (e) {
   if (e.target.hasAttribute && e.target.hasAttribute("data-print")) { window.print(); }
+  // 全选: without JavaScript the link reloads the page with every row ticked;
+  // here it ticks (or, when all are ticked, unticks) them in place.
+  var all = e.target.closest && e.target.closest("[data-select-all]");
+  if (all) {
+    var boxes = document.querySelectorAll("input[type=checkbox][name=\"" + all.getAttribute("data-select-all") + "\"]");
+    if (boxes.length) {
+      e.preventDefault();
+      var on = Array.prototype.some.call(boxes, function (b) { return !b.checked; });
+      Array.prototype.forEach.call(boxes, function (b) { b.checked = on; });
+    }
+  }
 });
+// The commitment form: the error summary takes the focus (autofocus may be
+// ignored after a POST), and the deadline's star follows the category (品行
+// categories need no deadline: data-conduct, the server's rule).
+(function () {
+  var sum = document.getElementById("error-summary");
+  if (sum && document.activeElement !== sum) { sum.focus(); }
+  // An added item: the page opens at it (#item-N); its first field takes the
+  // focus (autofocus is not run when the address names a fragment).
+  var first = !sum && document.querySelector("[data-focus]");
+  if (first) {
+    // After the browser has scrolled to the fragment (which resets the focus).
+    window.addEventListener("load", function () { first.focus({ preventScroll: true }); });
+  }
+  document.addEventListener("change", function (e) {
+    var sel = e.target;
+    if (!sel.name || !/^items\.\d+\.category$/.test(sel.name)) { return; }
+    var box = sel.closest("fieldset");
+    var dl = box && box.querySelector(".field.deadline");
+    if (!dl) { return; }
+    var opt = sel.options[sel.selectedIndex];
+    var optional = !!(opt && opt.getAttribute("data-conduct"));
+    dl.classList.toggle("optional", optional);
+    var input = dl.querySelector("input");
+    if (optional) { input.removeAttribute("aria-required"); } else { input.setAttribute("aria-required", "true"); }
+  });
+})();
