@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/go-rod/rod"
-	"github.com/go-rod/rod/lib/devices"
 	"github.com/go-rod/rod/lib/proto"
 
 	"chuangzheng/internal/campaign"
@@ -18,10 +17,6 @@ import (
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/org"
 )
-
-// phone360 is a 360×740 phone, the narrowest the pages are made for.
-var phone360 = devices.Device{Title: "phone 360", Capabilities: []string{"touch", "mobile"}, UserAgent: phone.UserAgent, AcceptLanguage: "zh-CN,zh;q=0.9",
-	Screen: devices.Screen{DevicePixelRatio: 2, Horizontal: devices.ScreenSize{Width: 740, Height: 360}, Vertical: devices.ScreenSize{Width: 360, Height: 740}}}
 
 // TestReviewTenInFewTaps: ten members of 市渔场 submit their commitments; the
 // secretary, on a 360 px phone, goes from 公开承诺 to the queue, reads each
