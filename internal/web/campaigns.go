@@ -115,9 +115,15 @@ type chart struct {
 	Height int
 }
 
+// chartLabel is a month's label. The line is drawn in the chart's own
+// units (stretched to the figure's width); the labels sit outside that
+// stretch, placed by percentage, so their 13 px text stays 13 px on any
+// screen. Minor (even) months are hidden on a phone so labels do not collide.
 type chartLabel struct {
-	X    int
-	Text string
+	X     int
+	Pct   string // X as a percentage of Width: "45.3"
+	Minor bool
+	Text  string
 }
 
 func makeChart(pts []campaign.Point, year int) chart {
@@ -140,7 +146,8 @@ func makeChart(pts []campaign.Point, year int) chart {
 	}
 	c.Points = strings.TrimSpace(b.String())
 	for m := 1; m <= 12; m += 1 {
-		c.Labels = append(c.Labels, chartLabel{X: x(civil.Date{Y: year, M: m, D: 1}), Text: strconv.Itoa(m)})
+		lx := x(civil.Date{Y: year, M: m, D: 1})
+		c.Labels = append(c.Labels, chartLabel{X: lx, Pct: strconv.FormatFloat(float64(lx)*100/float64(c.Width), 'f', 1, 64), Minor: m%2 == 0, Text: strconv.Itoa(m)})
 	}
 	return c
 }
