@@ -78,7 +78,6 @@ var campaignEnglish = map[string]string{
 	"完成":         "Done",
 	"完成 %d / %d": "%d of %d done",
 	"完成情况说明":     "What was done",
-	"完成情况随时间变化":  "Completion over time",
 	"完成情况随时间变化：累计完成 %d 项": "Completion over time: %d done in all",
 	"各阶段进度":   "Progress by phase",
 	"完成方式":    "Completed by",
