@@ -48,6 +48,30 @@ func Rank(g *Grid) []Standing {
 	return out
 }
 
+// eachSeen runs fn over the grid of every active campaign of year that the
+// actor sees (the cached data and the rows the actor may read), for the
+// home page's ranking and to-do list alike.
+func (s *Service) eachSeen(ctx context.Context, tx *db.Tx, a *org.Actor, year int, fn func(g *gridData, grid *Grid) error) error {
+	ids, err := activeIDs(ctx, tx, year, year)
+	if err != nil {
+		return err
+	}
+	memberPath := memberUnitPath(ctx, tx, a)
+	for _, id := range ids {
+		g, err := s.campaignData(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !canSee(a, g.root, memberPath) {
+			continue
+		}
+		if err := fn(g, s.compute(g, a, GridFilter{})); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Standings ranks, worst first, the branches the actor sees in the grids
 // of the active campaigns of this year (the office: every branch; a
 // secretary: their branch; a liaison leader: their liaison branches). It
@@ -56,24 +80,13 @@ func (s *Service) Standings(ctx context.Context, a *org.Actor) ([]Standing, erro
 	today := s.today()
 	var out []Standing
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		ids, err := activeIDs(ctx, tx, today.Y, today.Y)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			g, err := s.campaignData(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if !canSee(a, g.root, memberUnitPath(ctx, tx, a)) {
-				continue
-			}
-			for _, st := range Rank(s.compute(g, a, GridFilter{})) {
+		return s.eachSeen(ctx, tx, a, today.Y, func(g *gridData, grid *Grid) error {
+			for _, st := range Rank(grid) {
 				st.Liaison = liaisonFor(a, g, st.Unit)
 				out = append(out, st)
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, apperr.Wrap(err, "standings")

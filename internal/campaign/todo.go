@@ -39,19 +39,7 @@ func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) 
 	limit := civil.FromTime(today.Time().AddDate(0, 0, Horizon))
 	var out []DueItem
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		ids, err := activeIDs(ctx, tx, today.Y, today.Y)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			g, err := s.campaignData(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if !canSee(a, g.root, memberUnitPath(ctx, tx, a)) {
-				continue
-			}
-			grid := s.compute(g, a, GridFilter{})
+		err := s.eachSeen(ctx, tx, a, today.Y, func(g *gridData, grid *Grid) error {
 			for _, r := range grid.Rows {
 				if !a.CanWrite(r.Unit) && !liaisonFor(a, g, r.Unit) {
 					continue
@@ -81,6 +69,10 @@ func (s *Service) DueSoon(ctx context.Context, a *org.Actor) ([]DueItem, error) 
 				}
 				out = append(out, mine...)
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		var units []int64
 		for _, gr := range a.Grants {
