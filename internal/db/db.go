@@ -203,6 +203,15 @@ func (d *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.run(ctx, d.W, false, fn)
 }
 
+// Batch runs fn in a read-write transaction for a short, hot write (a
+// ballot): fn's effects are committed durably before Batch returns nil, and
+// rolled back if fn returns an error. Batch may share the transaction with
+// other callers' fns (group commit) — fn must not depend on what others
+// write, nor on the order of commits.
+func (d *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.Update(ctx, fn)
+}
+
 // View runs fn in a read-only transaction on the reader pool.
 func (d *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.run(ctx, d.R, true, fn)
