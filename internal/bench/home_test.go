@@ -117,7 +117,7 @@ func (s *campaignSite) serve(b *testing.B, h http.Handler, path string) *httptes
 	return rec
 }
 
-// BenchmarkHomeAndGrid: the office's home page (本周待办 over the campaign)
+// BenchmarkHomeAndGrid: the office's home page (the branches' standings and to-dos over the campaign)
 // and the progress grid page, for the demo bureau and for a bureau of
 // 2,000+ members, one request per op served in-process (no client, no
 // socket), with the server's CPU per request (cpu-ns/op). Targets (issue
@@ -131,7 +131,7 @@ func BenchmarkHomeAndGrid(b *testing.B) {
 			b.Run(size.name, func(b *testing.B) {
 				s := newCampaignSite(b, open(), size.extra)
 				for _, page := range []struct{ name, path, want string }{
-					{"home", "/", "本周待办"},
+					{"home", "/", "支部完成情况"},
 					{"grid", fmt.Sprintf("/campaigns/%d", s.campaignID), "进度表"},
 				} {
 					for _, h := range []struct {

@@ -33,7 +33,9 @@ func TestCampaignFromTemplateAndSecretaryPhone(t *testing.T) {
 
 	sec := newSession(t, a, phone)
 	sec.login("scyc", "demo")
-	due := sec.p().MustElement("#due").MustText()
+	// The branch's to-dos fold under its line of the standings: one tap opens them.
+	sec.p().MustElement("#standings details.todo summary").MustClick()
+	due := sec.p().MustElement("#standings details.todo").MustText()
 	for _, want := range []string{"支部作出承诺", "党员作出承诺", "市渔场"} {
 		if !strings.Contains(due, want) {
 			t.Errorf("the secretary's home does not show %q due this week:\n%s", want, due)
@@ -49,7 +51,7 @@ func TestCampaignFromTemplateAndSecretaryPhone(t *testing.T) {
 
 	// Open the branch commitment and register it as done.
 	wait = sec.p().MustWaitNavigation()
-	sec.p().MustElementR("#due a", "支部作出承诺").MustClick()
+	sec.p().MustElementR("#standings details.todo a", "支部作出承诺").MustClick()
 	wait()
 	form := sec.p().MustElementR("section.item", "支部作出承诺").MustElement("form.complete-form")
 	form.MustElement(`textarea[name="note"]`).MustInput("支部承诺书已经支委会讨论通过")
@@ -58,7 +60,7 @@ func TestCampaignFromTemplateAndSecretaryPhone(t *testing.T) {
 	wait()
 	sec.wantText("after registering", "已登记完成", "支部承诺书已经支委会讨论通过")
 	sec.open("/")
-	if due := sec.p().MustElement("#due").MustText(); strings.Contains(due, "支部作出承诺") {
+	if due := sec.p().MustElement("#standings").MustProperty("textContent").String(); strings.Contains(due, "支部作出承诺") {
 		t.Errorf("the registered item is still due:\n%s", due)
 	}
 }

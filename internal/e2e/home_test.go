@@ -192,7 +192,7 @@ func TestHomeByRoleOnPhone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lines := s.p().MustElements("#standings li")
+			lines := s.p().MustElements("#standings ol.standing > li")
 			if len(lines) != len(st) || len(st) < 2 {
 				t.Fatalf("office sees %d standing lines, the grid has %d branches", len(lines), len(st))
 			}
@@ -208,6 +208,30 @@ func TestHomeByRoleOnPhone(t *testing.T) {
 				if st[i-1].Percent() > st[i].Percent() {
 					t.Errorf("standings not worst first: %s %d%% before %s %d%%", st[i-1].Unit.Name, st[i-1].Percent(), st[i].Unit.Name, st[i].Percent())
 				}
+			}
+			// Every to-do is on the page once: a branch's folded under its
+			// line, the office's own unit's in 其他待办; no flat list repeats them.
+			due, err := a.Campaign.DueSoon(ctx, a.actor(t, "office"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(due) == 0 {
+				t.Fatal("the office has no to-dos in the demo; the check below needs some")
+			}
+			links := map[string]int{}
+			for _, l := range s.p().MustElements("main a") {
+				links[*l.MustAttribute("href")+" "+strings.TrimSpace(l.MustProperty("textContent").String())]++
+			}
+			for _, it := range due {
+				if it.Mine {
+					continue // the office's own next steps, checked for members above
+				}
+				if n := links[it.URL+" "+it.Title]; n != 1 {
+					t.Errorf("to-do %q (%s, %s) is linked %d times on the home page, want once", it.Title, it.Unit.Name, it.URL, n)
+				}
+			}
+			if strings.Contains(s.text(), "本周待办") {
+				t.Errorf("the home page still has the old 本周待办 list")
 			}
 			// Lines link to the branch's row of the grid.
 			s.open(*lines[0].MustElement("a").MustAttribute("href"))

@@ -32,8 +32,8 @@ type homeData struct {
 	// Issue 10: what the home page leads with.
 	Steps     []campaign.DueItem // the actor's own next steps (each opens its form)
 	Member    bool               // a member: no steps left reads "全部完成"
-	Standings []campaign.Standing
-	Liaison   []campaign.Standing // the standings of the actor's liaison branches
+	Standings []homeStanding
+	Liaison   []homeStanding // the standings of the actor's liaison branches
 	Late      int                 // late items over the standings' branches
 	Pending   int                 // commitments waiting for the actor's review
 	Meetings  int                 // upcoming meetings the actor sees (members sign in to them)
@@ -74,25 +74,19 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Today = s.DB.Today()
-		if d.Standings, err = s.Campaign.Standings(ctx, a); err != nil {
+		standings, err := s.Campaign.Standings(ctx, a)
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		for _, st := range d.Standings {
+		for _, st := range standings {
 			d.Late += st.Late
 			if st.Liaison {
-				d.Liaison = append(d.Liaison, st)
+				d.Liaison = append(d.Liaison, homeStanding{Standing: st})
 			}
+			d.Standings = append(d.Standings, homeStanding{Standing: st})
 		}
-		var rest []campaign.DueItem
-		for _, it := range d.Due {
-			if it.Mine {
-				d.Steps = append(d.Steps, it)
-			} else {
-				rest = append(rest, it)
-			}
-		}
-		d.Due = rest
+		d.Steps, d.Due = foldDue(d.Due, d.Standings)
 	}
 	d.Member = a.MemberID != 0
 	if s.Commitment != nil {
@@ -122,6 +116,36 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		d.Total += st.Members
 	}
 	s.render(w, r, http.StatusOK, "home", d)
+}
+
+// homeStanding is a branch's line on the home page with the to-dos it owes
+// this week, folded under its late count.
+type homeStanding struct {
+	campaign.Standing
+	Due []campaign.DueItem
+}
+
+// foldDue sorts the to-dos of the home page: the actor's own are the next
+// steps; a branch's go under its line of the standings; what is left (the
+// office's own unit, say) is listed on its own. Each to-do shows once.
+func foldDue(due []campaign.DueItem, standings []homeStanding) (steps, rest []campaign.DueItem) {
+	type key struct{ campaign, unit int64 }
+	at := map[key]int{}
+	for i, st := range standings {
+		at[key{st.Campaign.ID, st.Unit.ID}] = i
+	}
+	for _, it := range due {
+		if it.Mine {
+			steps = append(steps, it)
+			continue
+		}
+		if i, ok := at[key{it.Campaign.ID, it.Unit.ID}]; ok && it.Unit.ID != 0 {
+			standings[i].Due = append(standings[i].Due, it)
+			continue
+		}
+		rest = append(rest, it)
+	}
+	return steps, rest
 }
 
 func stat(t *org.Tree, u org.Unit, counts map[int64]org.Count) unitStat {
