@@ -34,9 +34,9 @@ type homeData struct {
 	Member    bool               // a member: no steps left reads "全部完成"
 	Standings []homeStanding
 	Liaison   []homeStanding // the standings of the actor's liaison branches
-	Late      int                 // late items over the standings' branches
-	Pending   int                 // commitments waiting for the actor's review
-	Meetings  int                 // upcoming meetings the actor sees (members sign in to them)
+	Late      int            // late items over the standings' branches
+	Pending   int            // commitments waiting for the actor's review
+	Meetings  int            // upcoming meetings the actor sees (members sign in to them)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
