@@ -124,7 +124,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f ListFilter) (Page, e
 type QueueFilter struct {
 	CampaignID int64
 	UnitID     int64  // the subtree of this unit
-	State      string // "pending" (submitted, the default) or "done" (returned, approved, published)
+	State      string // "pending" (submitted, the default), "done" (returned, approved, published) or "publish" (approved, to publish)
 	Page       int
 }
 
@@ -150,10 +150,18 @@ func (s *Service) Queue(ctx context.Context, a *org.Actor, f QueueFilter) (Page,
 	case "done":
 		where = append(where, `c.state IN ('returned', 'approved', 'published') AND c.reviewed_by IS NOT NULL`)
 		order = `c.reviewed_at DESC, c.id DESC`
+	case "publish":
+		// 待公布: approved and not yet published, for whoever may publish them.
+		where = append(where, `c.state = 'approved'`)
+		order = `c.reviewed_at, c.id`
 	default:
-		return Page{}, apperr.Field("state", "状态应为 pending（待审核）或 done（已审核）", "State must be pending or done")
+		return Page{}, apperr.Field("state", "状态应为 pending（待审核）、done（已审核）或 publish（待公布）", "State must be pending, done or publish")
 	}
-	queueScope(a).AddTo(&where, &args)
+	if f.State == "publish" {
+		publishQueueScope(a).AddTo(&where, &args)
+	} else {
+		queueScope(a).AddTo(&where, &args)
+	}
 	p, err := s.page(ctx, where, args, order, f.Page)
 	if err != nil {
 		return p, err

@@ -5,17 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/proto"
 
-	"chuangzheng/internal/campaign"
-	"chuangzheng/internal/civil"
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
-	"chuangzheng/internal/demo"
-	"chuangzheng/internal/org"
 )
 
 // TestReviewTenInFewTaps: ten members of 市渔场 submit their commitments; the
@@ -27,61 +22,7 @@ func TestReviewTenInFewTaps(t *testing.T) {
 	requireBrowser(t)
 	a := startApp(t)
 	ctx := context.Background()
-	shanghai, _ := time.LoadLocation("Asia/Shanghai")
-	a.DB.Now = func() time.Time { return time.Date(2026, 6, 8, 10, 0, 0, 0, shanghai) }
-	cs := &commitment.Service{DB: a.DB}
-
-	var officeID int64
-	var userIDs []int64
-	err := a.DB.View(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = 'office'`).Scan(&officeID); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT us.id FROM users us JOIN members m ON m.id = us.member_id `+org.JoinUnit("u", "m.unit_id")+`
-			WHERE u.name = '市渔场' AND us.username <> 'scyc' ORDER BY m.id LIMIT 10`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			userIDs = append(userIDs, id)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(userIDs) < 10 {
-		t.Fatalf("市渔场 has %d member accounts besides the secretary; the test needs 10", len(userIDs))
-	}
-	office, err := a.Org.Actor(ctx, officeID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	camp, err := a.Campaign.Create(ctx, office, campaign.CreateInput{Year: 2026, UnitID: a.unitID(t, demo.RootName)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for i, uid := range userIDs {
-		m, err := a.Org.Actor(ctx, uid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := cs.Create(ctx, m, commitment.Input{CampaignID: camp.ID, Kind: commitment.MemberKind, Submit: true, Items: []commitment.Item{
-			{Category: "学习内容", Content: fmt.Sprintf("认真学习党章，撰写心得体会%d篇", i+2), Deadline: civil.Date{Y: 2026, M: 12, D: 31}, Tag: "带头学习提高"},
-			{Category: "工作目标", Content: fmt.Sprintf("推广健康养殖技术%d亩", 100+i), Measures: "每季度下塘指导", Deadline: civil.Date{Y: 2026, M: 11, D: 30}, Tag: "带头争创佳绩"},
-		}})
-		if err != nil {
-			t.Fatalf("member %d submits: %v", uid, err)
-		}
-		ids = append(ids, c.ID)
-	}
-
+	_, ids := tenSubmitted(t, a, false)
 	sec := newSession(t, a, phone360)
 	sec.login("scyc", "demo")
 	sec.open("/commitments")

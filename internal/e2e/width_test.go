@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -158,49 +157,8 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		ctx := context.Background()
 		a := startFullApp(t, d)
 		office := a.actor(t, "office")
-
-		// The ids the pages need, from the demo.
-		unit := fmt.Sprint(a.unitID(t, "市渔场"))
-		member := a.id(t, `SELECT id FROM members ORDER BY id LIMIT 1`)
-		camp := a.id(t, `SELECT id FROM campaigns ORDER BY id LIMIT 1`)
-		phase := a.id(t, `SELECT id FROM campaign_phases WHERE campaign_id = ? ORDER BY id LIMIT 1`, camp)
-		heldMeeting := a.id(t, `SELECT id FROM meetings WHERE status = 'held' ORDER BY id LIMIT 1`)
-		signin := a.id(t, `SELECT signin_token FROM meetings WHERE id = ?`, heldMeeting)
-		commit := a.id(t, `SELECT id FROM commitments ORDER BY id LIMIT 1`)
-		dutyID := a.id(t, `SELECT id FROM duties ORDER BY id LIMIT 1`)
-		report := a.id(t, `SELECT id FROM reports ORDER BY id LIMIT 1`)
-
-		// A notice is posted here (the demo has none): a short one now, the
-		// long one below.
-		nt, err := a.Notice.Post(ctx, office, notice.PostInput{UnitID: a.unitID(t, demo.RootName), Title: "公示", Body: "拟表彰名单如下：张三。"})
-		if err != nil {
-			t.Fatalf("post notice: %v", err)
-		}
-		noticeID := fmt.Sprint(nt.ID)
-
-		// An import upload (a preview with problems) for /import/{id}.
-		csvFile := filepath.Join(t.TempDir(), "花名册.csv")
-		writeCSV := func(remark string) {
-			body := "序号,姓名,公民身份号码,所在支部,备注\r\n1,张三,430202198501010000,市鱼场党支部," + remark + "\r\n" +
-				"2,李四,430202198502020000," + remark + ",\r\n"
-			if err := os.WriteFile(csvFile, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-
-		fill := map[string]string{
-			"{id}@/orgs/":           unit,
-			"{id}@/members/":        member,
-			"{id}@/campaigns/":      camp,
-			"{id}@/meetings/":       heldMeeting,
-			"{id}@/commitments/":    commit,
-			"{id}@/duties/":         dutyID,
-			"{id}@/reports/":        report,
-			"{id}@/notices/":        noticeID,
-			"{id}@/public/notices/": noticeID,
-			"{id}@/public/units/":   unit,
-			"{token}@/m/":           signin,
-		}
+		pl := newPageList(t, a)
+		fill, heldMeeting, member, camp := pl.fill, pl.meeting, pl.member, pl.campaign
 		small := devices.Device{Title: "phone 360", Capabilities: []string{"touch", "mobile"}, UserAgent: phone.UserAgent, AcceptLanguage: "zh-CN",
 			Screen: devices.Screen{DevicePixelRatio: 2, Horizontal: devices.ScreenSize{Width: 740, Height: 360}, Vertical: devices.ScreenSize{Width: 360, Height: 740}}}
 		s := newSession(t, a.app, small)
@@ -208,36 +166,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		if w := s.p().MustEval(`() => window.innerWidth`).Int(); w != 360 {
 			t.Fatalf("viewport is %d px wide, want 360", w)
 		}
-
-		// paths turns the route list into the pages to visit.
-		paths := func(importID string) []string {
-			var out []string
-			for _, r := range getRoutes(t) {
-				if _, skip := notPages[r]; skip || strings.HasPrefix(r, "/api/") {
-					continue
-				}
-				p := strings.TrimSuffix(r, "{$}")
-				if r == "/import/{id}" {
-					p = "/import/" + importID
-				}
-				for k, v := range fill {
-					param, prefix, _ := strings.Cut(k, "@")
-					if strings.HasPrefix(p, prefix+param) {
-						p = prefix + v + strings.TrimPrefix(p, prefix+param)
-					}
-				}
-				if strings.Contains(p, "{") {
-					t.Errorf("route %s: no id to fill it with; add one or list it in notPages with a reason", r)
-					continue
-				}
-				if r == "/campaigns/{id}/cell" {
-					p += "?unit=" + unit + "&phase=" + phase
-				}
-				out = append(out, p)
-			}
-			sort.Strings(out)
-			return out
-		}
+		paths := func(importID string) []string { return pl.paths(t, importID) }
 
 		check := func(s *session, round string, pages []string) {
 			t.Helper()
@@ -263,9 +192,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			}
 		}
 
-		writeCSV("已调入")
-		s.upload(a.unitID(t, "市渔场"), csvFile)
-		importID := regexp.MustCompile(`/import/(\d+)$`).FindStringSubmatch(s.p().MustInfo().URL)[1]
+		importID := pl.upload(s, "已调入")
 		check(s, "demo data", paths(importID))
 
 		// The same pages with 5,000-character unbroken strings in the long
@@ -308,9 +235,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			t.Fatalf("long duty: %v", err)
 		}
 		fill["{id}@/duties/"] = fmt.Sprint(dt.ID)
-		writeCSV(ascii(5000))
-		s.upload(a.unitID(t, "市渔场"), csvFile)
-		importID = regexp.MustCompile(`/import/(\d+)$`).FindStringSubmatch(s.p().MustInfo().URL)[1]
+		importID = pl.upload(s, ascii(5000))
 		check(s, "long strings", paths(importID))
 		// The long strings are on the pages checked (not cut short or hidden).
 		for _, p := range []struct{ path, want string }{

@@ -956,7 +956,7 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request, code int, msg
 	}
 	d := queueData{Campaign: c, Has: ok, State: r.FormValue("state"), UnitID: formInt(r, "org"), Error: msg,
 		Checked: map[int64]bool{}, ProblemFor: map[int64]string{}}
-	if d.State != "done" {
+	if d.State != "done" && d.State != "publish" {
 		d.State = "pending"
 	}
 	d.AllChecked = r.Method == http.MethodGet && r.FormValue("all") == "1"

@@ -185,6 +185,11 @@ func (s *Server) routes() []route {
 		h("POST /commitments/{id}/confirm", s.commitmentConfirmPost),
 		// (commitment-pages:end)
 
+		// Bulk 公布 where publishing is a separate step (a11y:begin).
+		h("POST /commitments/publish", s.commitmentPublishMany),
+		h("POST /api/v1/commitments/publish", s.apiCommitmentPublishMany),
+		// (a11y:end)
+
 		// Public board (board:begin).
 		h("GET /public/units/{id}", s.publicBoard),
 		h("GET /public/units/{id}/board.pdf", s.publicBoardPDF),
