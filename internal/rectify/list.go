@@ -103,9 +103,8 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Ledger, err
 		}
 		// The counts by status within the other conditions.
 		base := strings.Join(where, " AND ")
-		rows, err := tx.Query(ctx, `SELECT r.status, CASE WHEN r.status IN ('open', 'in_progress') AND r.deadline < ? THEN 1 ELSE 0 END, COUNT(*)
-			FROM rectifications r `+org.JoinUnit("u", "r.unit_id")+` WHERE `+base+` GROUP BY r.status, CASE WHEN r.status IN ('open', 'in_progress') AND r.deadline < ? THEN 1 ELSE 0 END`,
-			append(append([]any{today}, args...), today)...)
+		rows, err := tx.Query(ctx, `SELECT x.status, x.late, COUNT(*) FROM (SELECT r.status, CASE WHEN r.status IN ('open', 'in_progress') AND r.deadline < ? THEN 1 ELSE 0 END AS late
+			FROM rectifications r `+org.JoinUnit("u", "r.unit_id")+` WHERE `+base+`) x GROUP BY x.status, x.late`, append([]any{today}, args...)...)
 		if err != nil {
 			return err
 		}
