@@ -51,7 +51,7 @@ func (Todos) Todos(ctx context.Context, tx *db.Tx, userID int64, unitIDs []int64
 			}
 			t := campaign.Todo{UserID: user, UnitID: unit, Title: "整改：" + short(problem), Due: deadline, URL: fmt.Sprintf("/rectifications/%d", id), Source: "rectify"}
 			if verify {
-				t.UserID, t.Title, t.Due = 0, "验收整改：" + short(problem), ""
+				t.UserID, t.Title, t.Due = 0, "验收整改："+short(problem), ""
 			}
 			out = append(out, t)
 		}
