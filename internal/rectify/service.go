@@ -59,6 +59,9 @@ type Row struct {
 // StatusText is the entry's status as the ledger writes it (逾期 first).
 func (r Row) StatusText() string { return StatusLabel(r.Status, r.Overdue) }
 
+// SourceText is the entry's source as the ledger writes it.
+func (r Row) SourceText() string { return SourceLabel(r.Source) }
+
 // StatusLabel names a status in Chinese.
 func StatusLabel(s Status, overdue bool) string {
 	if overdue {
@@ -360,9 +363,6 @@ func (s *Service) Create(ctx context.Context, a *org.Actor, in CreateInput) (Row
 	if in.UnitID == 0 {
 		fe["unit_id"] = apperr.Field("unit_id", "请选择整改单位", "Choose the unit that must put it right")
 	}
-	if in.CampaignID == 0 {
-		fe["campaign_id"] = apperr.Field("campaign_id", "请选择活动", "Choose the campaign")
-	}
 	if err := fe.Err(); err != nil {
 		return Row{}, err
 	}
@@ -371,6 +371,12 @@ func (s *Service) Create(ctx context.Context, a *org.Actor, in CreateInput) (Row
 		u, err := org.UnitTx(ctx, tx, in.UnitID)
 		if err != nil {
 			return err
+		}
+		if in.CampaignID == 0 {
+			if in.CampaignID, err = activeCampaign(ctx, tx, u); err != nil {
+				return err
+			}
+			raised.CampaignID = in.CampaignID
 		}
 		if err := campaignCovers(ctx, tx, in.CampaignID, u); err != nil {
 			return err
@@ -438,6 +444,61 @@ func raisingUnit(ctx context.Context, tx *db.Tx, a *org.Actor, u org.Unit, given
 		return org.Unit{}, apperr.New(apperr.Forbidden, "本组织自己的问题请按「自查」列入台账，由上级验收", "Record your own unit's problems as a self-check; the level above verifies them")
 	}
 	return org.Unit{}, apperr.Deny()
+}
+
+// activeCampaign is the newest active campaign covering u.
+func activeCampaign(ctx context.Context, tx *db.Tx, u org.Unit) (int64, error) {
+	covers := org.CampaignCovers("c.unit_id", u)
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT c.id FROM campaigns c WHERE c.status = 'active' AND `+covers.SQL+` ORDER BY c.year DESC, c.id DESC LIMIT 1`, covers.Args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apperr.Field("campaign_id", "该组织没有进行中的创先争优活动", "No active campaign covers this organisation")
+	}
+	return id, err
+}
+
+// Target is a unit the actor may raise an entry for: below a unit they
+// manage (any source), or the unit itself (Own: its self-check problems only).
+type Target struct {
+	Unit org.Unit `json:"unit"`
+	Own  bool     `json:"own"`
+}
+
+// Targets lists the units the actor may raise entries for, in tree order.
+func (s *Service) Targets(ctx context.Context, a *org.Actor) ([]Target, error) {
+	if a == nil {
+		return nil, errNoActor
+	}
+	var out []Target
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		seen := map[int64]int{}
+		for _, g := range a.Grants {
+			path := g.UnitPath
+			if g.Role == org.RoleAdmin {
+				path = "/"
+			} else if (g.Role != org.RoleOffice && g.Role != org.RoleSecretary) || path == "" {
+				continue
+			}
+			units, err := org.SubtreeTx(ctx, tx, path, 0)
+			if err != nil {
+				return err
+			}
+			for _, u := range units {
+				if u.Closed() {
+					continue
+				}
+				own := u.ID == g.UnitID
+				if i, ok := seen[u.ID]; ok {
+					out[i].Own = out[i].Own && own
+					continue
+				}
+				seen[u.ID] = len(out)
+				out = append(out, Target{Unit: u, Own: own})
+			}
+		}
+		return nil
+	})
+	return out, apperr.Wrap(err, "rectification targets")
 }
 
 // campaignCovers: the campaign exists and covers the unit.
