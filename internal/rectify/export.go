@@ -31,35 +31,53 @@ func (s *Service) Export(ctx context.Context, a *org.Actor, f Filter, w io.Write
 		Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	wrap, _ := x.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	header := []string{"序号", "整改单位", "问题来源", "问题", "所涉党员", "整改措施", "责任人", "整改时限", "状态", "整改结果及佐证", "提出单位", "验收单位", "完成时间", "验收时间", "活动"}
-	cell := func(col, row int) string { c, _ := excelize.CoordinatesToCellName(col, row); return c }
-	for i, h := range header {
-		_ = x.SetCellValue(sheet, cell(i+1, 1), h)
+	orient := "landscape"
+	size := 9 // A4
+	if err := x.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &orient, Size: &size}); err != nil {
+		return err
 	}
-	_ = x.SetCellStyle(sheet, "A1", cell(len(header), 1), bold)
+	sw, err := x.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	for i, width := range []float64{6, 18, 12, 40, 10, 40, 10, 14, 14, 40, 16, 16, 12, 12, 24} {
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	cells := make([]any, len(header))
+	for i, h := range header {
+		cells[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", cells); err != nil {
+		return err
+	}
 	for i, r := range l.Rows {
-		row := i + 2
 		owner := r.OwnerName
 		if owner == "" {
 			owner = "支部书记"
 		}
 		vals := []any{i + 1, r.UnitName, SourceLabel(r.Source), r.Problem, r.MemberName, r.Measure, owner, r.Deadline.Chinese(), r.StatusText(),
 			r.Evidence, r.RaisedByName, r.VerifierName, s.day(r.ClosedAt), s.day(r.VerifiedAt), r.CampaignTitle}
-		for c, v := range vals {
-			_ = x.SetCellValue(sheet, cell(c+1, row), v)
-		}
 		st := wrap
 		if r.Overdue {
 			st = late
 		}
-		_ = x.SetCellStyle(sheet, cell(1, row), cell(len(header), row), st)
+		row := make([]any, len(vals))
+		for c, v := range vals {
+			row[c] = excelize.Cell{StyleID: st, Value: v}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return err
+		}
 	}
-	for col, width := range map[string]float64{"A": 6, "B": 18, "C": 12, "D": 40, "E": 10, "F": 40, "G": 10, "H": 14, "I": 14, "J": 40, "K": 16, "L": 16, "M": 12, "N": 12, "O": 24} {
-		_ = x.SetColWidth(sheet, col, col, width)
+	if err := sw.Flush(); err != nil {
+		return err
 	}
-	_ = x.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-	orient := "landscape"
-	size := 9 // A4
-	_ = x.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &orient, Size: &size})
 	if err := x.Write(w); err != nil {
 		return fmt.Errorf("rectify: write xlsx: %w", err)
 	}

@@ -137,7 +137,7 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Ledger, err
 		default:
 			where, args = append(where, "r.status = ?"), append(args, f.Status)
 		}
-		q := `SELECT ` + rowCols + `, COUNT(*) OVER ()` + rowFrom + ` WHERE ` + strings.Join(where, " AND ") + `
+		q := `SELECT ` + rowCols + ` FROM rectifications r ` + org.JoinUnit("u", "r.unit_id") + ` WHERE ` + strings.Join(where, " AND ") + `
 			ORDER BY CASE WHEN r.status IN ('open', 'in_progress') AND r.deadline < ? THEN 0 WHEN r.status IN ('open', 'in_progress') THEN 1 WHEN r.status = 'done' THEN 2 ELSE 3 END,
 			r.deadline, r.id`
 		args = append(args, today)
@@ -149,22 +149,38 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Ledger, err
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
 		day := tx.Today()
 		for rs.Next() {
-			r, err := scanRow(rs, a, day, &out.Total)
+			r, err := scanRow(rs, day)
 			if err != nil {
+				rs.Close()
 				return err
-			}
-			if f.OwnerGone && !r.OwnerGone {
-				continue
 			}
 			out.Rows = append(out.Rows, r)
 		}
-		if f.OwnerGone {
-			out.Total = len(out.Rows)
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
 		}
-		return rs.Err()
+		if err := hydrate(ctx, tx, a, out.Rows); err != nil {
+			return err
+		}
+		switch f.Status {
+		case "":
+			out.Total = out.Counts["all"]
+		default:
+			out.Total = out.Counts[f.Status]
+		}
+		if f.OwnerGone {
+			kept := out.Rows[:0]
+			for _, r := range out.Rows {
+				if r.OwnerGone {
+					kept = append(kept, r)
+				}
+			}
+			out.Rows, out.Total = kept, len(kept)
+		}
+		return nil
 	})
 	return out, apperr.Wrap(err, "rectification ledger")
 }

@@ -100,55 +100,166 @@ func SourceLabel(s Source) string {
 // Sources lists the sources in the order forms offer them.
 var Sources = []Source{FromSelfCheck, FromInspection, FromReview, FromEvaluation, FromMeeting, FromOther}
 
+// rowCols are the entry's own columns; hydrate adds the names around it.
 const rowCols = `r.id, r.campaign_id, r.unit_id, COALESCE(r.member_id, 0), r.source, r.source_ref, r.raised_by_unit_id, r.problem, r.measure,
 	COALESCE(r.owner_member_id, 0), r.deadline, r.status, r.evidence, r.created_at, r.version,
-	r.reject_note, COALESCE(r.evidence_file_id, 0), COALESCE(r.closed_by, 0), r.closed_at, r.verified_at, c.title,
-	u.name, u.path, u.type, COALESCE(u.parent_id, 0), rb.name, rb.path, rb.type, COALESCE(pu.id, 0), COALESCE(pu.name, ''), COALESCE(pu.path, ''),
-	COALESCE(om.name, ''), COALESCE(om.status, ''), COALESCE(ou.path, ''), COALESCE(mm.name, '')`
+	r.reject_note, COALESCE(r.evidence_file_id, 0), COALESCE(r.closed_by, 0), r.closed_at, r.verified_at`
 
-var rowFrom = ` FROM rectifications r JOIN campaigns c ON c.id = r.campaign_id` + org.JoinUnit("u", "r.unit_id") + org.JoinUnit("rb", "r.raised_by_unit_id") +
-	org.LeftJoinUnit("pu", "u.parent_id") + ` LEFT JOIN members om ON om.id = r.owner_member_id` + org.LeftJoinUnit("ou", "om.unit_id") +
-	` LEFT JOIN members mm ON mm.id = r.member_id`
-
-func scanRow(sc interface{ Scan(...any) error }, a *org.Actor, today civil.Date, extra ...any) (Row, error) {
+func scanRow(sc interface{ Scan(...any) error }, today civil.Date) (Row, error) {
 	var r Row
-	var deadline, ownerStatus, ownerPath string
-	var parent org.Unit
-	r.place.unit.ID = 0
-	dest := []any{&r.ID, &r.CampaignID, &r.UnitID, &r.MemberID, &r.Source, &r.SourceRef, &r.RaisedByUnitID, &r.Problem, &r.Measure,
+	var deadline string
+	err := sc.Scan(&r.ID, &r.CampaignID, &r.UnitID, &r.MemberID, &r.Source, &r.SourceRef, &r.RaisedByUnitID, &r.Problem, &r.Measure,
 		&r.OwnerMemberID, &deadline, &r.Status, &r.Evidence, &r.CreatedAt, &r.Version,
-		&r.RejectNote, &r.EvidenceFileID, &r.closedBy, &r.ClosedAt, &r.VerifiedAt, &r.CampaignTitle,
-		&r.UnitName, &r.place.unit.Path, &r.place.unit.Type, &r.place.unit.ParentID, &r.RaisedByName, &r.place.verifier.Path, &r.place.verifier.Type,
-		&parent.ID, &parent.Name, &parent.Path,
-		&r.OwnerName, &ownerStatus, &ownerPath, &r.MemberName}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		&r.RejectNote, &r.EvidenceFileID, &r.closedBy, &r.ClosedAt, &r.VerifiedAt)
+	if err != nil {
 		return r, err
 	}
-	var err error
 	if r.Deadline, err = civil.ParseStorage(deadline); err != nil {
 		return r, fmt.Errorf("rectify: entry %d deadline: %w", r.ID, err)
 	}
 	r.Overdue = (r.Status == Open || r.Status == InProgress) && r.Deadline.Before(today)
-	r.place.unit.ID, r.place.unit.Name = r.UnitID, r.UnitName
-	raisedBy := r.place.verifier
-	raisedBy.ID, raisedBy.Name = r.RaisedByUnitID, r.RaisedByName
-	r.place.verifier = verifierOf(r.place.unit, raisedBy, parent)
-	r.VerifierUnitID, r.VerifierName = r.place.verifier.ID, r.place.verifier.Name
-	if r.OwnerMemberID != 0 {
-		r.OwnerGone = ownerStatus == "已转出" || ownerStatus == "已去世" ||
-			!(strings.HasPrefix(ownerPath, r.place.unit.Path) || strings.HasPrefix(r.place.unit.Path, ownerPath))
-	}
-	r.May = perms(a, r.Entry, r.place, r.closedBy)
 	return r, nil
+}
+
+// chunks calls fn with the ids in slices of at most 500 (one IN list each).
+func chunks(ids []int64, fn func(part []any) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		part := make([]any, n)
+		for i, id := range ids[:n] {
+			part[i] = id
+		}
+		if err := fn(part); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+type memberInfo struct {
+	name, status string
+	unitID       int64
+}
+
+// hydrate fills the rows' names, places, owner state and verdicts with a
+// few reads by id (the units through org), instead of joining them into
+// every row: the ledger of a bureau reads thousands of entries of a few
+// dozen units and members.
+func hydrate(ctx context.Context, tx *db.Tx, a *org.Actor, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	unitSet, campSet, memberSet := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	for _, r := range rows {
+		unitSet[r.UnitID], unitSet[r.RaisedByUnitID], campSet[r.CampaignID] = true, true, true
+		if r.OwnerMemberID != 0 {
+			memberSet[r.OwnerMemberID] = true
+		}
+		if r.MemberID != 0 {
+			memberSet[r.MemberID] = true
+		}
+	}
+	keys := func(m map[int64]bool) []int64 {
+		out := make([]int64, 0, len(m))
+		for k := range m {
+			out = append(out, k)
+		}
+		return out
+	}
+	members := map[int64]memberInfo{}
+	err := chunks(keys(memberSet), func(part []any) error {
+		rs, err := tx.Query(ctx, `SELECT id, name, status, unit_id FROM members WHERE id IN (`+db.In(len(part))+`)`, part...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id int64
+			var m memberInfo
+			if err := rs.Scan(&id, &m.name, &m.status, &m.unitID); err != nil {
+				return err
+			}
+			members[id] = m
+			unitSet[m.unitID] = true
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return err
+	}
+	titles := map[int64]string{}
+	err = chunks(keys(campSet), func(part []any) error {
+		rs, err := tx.Query(ctx, `SELECT id, title FROM campaigns WHERE id IN (`+db.In(len(part))+`)`, part...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id int64
+			var t string
+			if err := rs.Scan(&id, &t); err != nil {
+				return err
+			}
+			titles[id] = t
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return err
+	}
+	units, err := org.UnitsTx(ctx, tx, keys(unitSet))
+	if err != nil {
+		return err
+	}
+	var parents []int64
+	for _, u := range units {
+		if _, ok := units[u.ParentID]; !ok && u.ParentID != 0 {
+			parents = append(parents, u.ParentID)
+		}
+	}
+	if len(parents) > 0 {
+		more, err := org.UnitsTx(ctx, tx, parents)
+		if err != nil {
+			return err
+		}
+		for id, u := range more {
+			units[id] = u
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.CampaignTitle = titles[r.CampaignID]
+		u, rb := units[r.UnitID], units[r.RaisedByUnitID]
+		r.UnitName, r.RaisedByName = u.Name, rb.Name
+		r.place = place{unit: u, verifier: verifierOf(u, rb, units[u.ParentID])}
+		r.VerifierUnitID, r.VerifierName = r.place.verifier.ID, r.place.verifier.Name
+		if m, ok := members[r.MemberID]; ok {
+			r.MemberName = m.name
+		}
+		if m, ok := members[r.OwnerMemberID]; ok {
+			r.OwnerName = m.name
+			ownerPath := units[m.unitID].Path
+			r.OwnerGone = m.status == "已转出" || m.status == "已去世" ||
+				!(strings.HasPrefix(ownerPath, u.Path) || strings.HasPrefix(u.Path, ownerPath))
+		}
+		r.May = perms(a, r.Entry, r.place, r.closedBy)
+	}
+	return nil
 }
 
 // getRow reads one entry; NotFound when there is none.
 func getRow(ctx context.Context, tx *db.Tx, a *org.Actor, id int64) (Row, error) {
-	r, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE r.id = ?`, id), a, tx.Today())
+	r, err := scanRow(tx.QueryRow(ctx, `SELECT `+rowCols+` FROM rectifications r WHERE r.id = ?`, id), tx.Today())
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, errNotFound
 	}
-	return r, err
+	if err != nil {
+		return r, err
+	}
+	rows := []Row{r}
+	err = hydrate(ctx, tx, a, rows)
+	return rows[0], err
 }
 
 // readRow reads an entry the actor may read (NotFound otherwise, so that an
