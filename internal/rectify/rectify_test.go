@@ -330,6 +330,9 @@ func TestOverdueAndLists(t *testing.T) {
 		if len(rows) != 4 || rows[0][3] != "问题" || rows[1][8] != "逾期" {
 			t.Fatalf("export: %v", rows)
 		}
+		if pl, err := x.GetPageLayout("整改台账"); err != nil || pl.Orientation == nil || *pl.Orientation != "landscape" {
+			t.Fatalf("export page layout: %v %+v", err, pl)
+		}
 		buf.Reset()
 		must(t, f.s.Export(ctx, otherSec, rectify.Filter{}, &buf))
 		x, err = excelize.OpenReader(&buf)
