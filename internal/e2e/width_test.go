@@ -70,6 +70,9 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadRectify(ctx, d, orgs, campaigns); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
 		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Log: log, Version: "e2e"})
 	if err != nil {
@@ -144,6 +147,8 @@ var notPages = map[string]string{
 	"/meetings/{id}/qr.png":        "a PNG",
 	"/public/units/{id}/board.pdf": "a PDF",
 	"/keeping/files/{id}":          "a file download",
+	"/rectifications/export.xlsx":  "an .xlsx download",
+	"/rectifications/files/{id}":   "a file download",
 	"/healthz":                     "plain text",
 	"/readyz":                      "plain text",
 	"/metrics":                     "Prometheus text",
@@ -169,6 +174,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		commit := a.id(t, `SELECT id FROM commitments ORDER BY id LIMIT 1`)
 		dutyID := a.id(t, `SELECT id FROM duties ORDER BY id LIMIT 1`)
 		report := a.id(t, `SELECT id FROM reports ORDER BY id LIMIT 1`)
+		entry := a.id(t, `SELECT id FROM rectifications WHERE status = 'done' ORDER BY id LIMIT 1`)
 
 		// A notice is posted here (the demo has none): a short one now, the
 		// long one below.
@@ -196,6 +202,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			"{id}@/commitments/":    commit,
 			"{id}@/duties/":         dutyID,
 			"{id}@/reports/":        report,
+			"{id}@/rectifications/": entry,
 			"{id}@/notices/":        noticeID,
 			"{id}@/public/notices/": noticeID,
 			"{id}@/public/units/":   unit,
