@@ -2,6 +2,7 @@ package web
 
 // rectifyEnglish covers the rectification ledger (整改台账).
 var rectifyEnglish = map[string]string{
+	"会议待办及整改": "Meeting items and rectifications",
 	"上级组织向下级组织提出的问题由提出单位验收；本组织自查发现的问题选「自查」，由上一级组织验收。": "Problems a level above raises for a unit below are verified by the level that raised them; choose “self-check” for your own unit's problems, which the level above verifies.",
 	"仅自查": "self-check only",
 	"佐证材料（选填：PDF、Word、Excel、图片）": "Evidence file (optional: PDF, Word, Excel, image)",
