@@ -17,6 +17,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
+	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/org"
 	"chuangzheng/internal/rectify"
 )
@@ -168,6 +169,17 @@ func TestRectifyAPIAndPages(t *testing.T) {
 		}
 		if code, _, _ := sec.do("POST", second+"/verify", url.Values{"decision": {"verify"}}.Encode(), nil); code != http.StatusForbidden {
 			t.Fatalf("form verify by the branch: %d", code)
+		}
+		// The leadership group's meeting page offers to raise its decisions.
+		mt, err := st.s.Meeting.Create(ctx, officeA, meeting.Input{UnitID: officeA.Grants[0].UnitID, Type: meeting.Leadership, Title: "领导小组会议", Date: "2026-06-25"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, page, _ := office.do("GET", fmt.Sprintf("/meetings/%d", mt.ID), "", nil); code != http.StatusOK || !strings.Contains(page, fmt.Sprintf("/rectifications/new?source=meeting&amp;ref=%d", mt.ID)) {
+			t.Fatalf("leadership meeting page: %d", code)
+		}
+		if _, page, _ := sec.do("GET", fmt.Sprintf("/meetings/%d", mt.ID), "", nil); strings.Contains(page, "/rectifications/new") {
+			t.Fatal("a branch secretary is offered to raise the leadership group's decisions")
 		}
 		code, page, _ = office.do("GET", "/rectifications/new?source=meeting&ref=3", "", nil)
 		if code != http.StatusOK || !strings.Contains(page, `name="ref" value="3"`) {
