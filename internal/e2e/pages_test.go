@@ -38,6 +38,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 	commit := a.id(t, `SELECT id FROM commitments ORDER BY id LIMIT 1`)
 	dutyID := a.id(t, `SELECT id FROM duties ORDER BY id LIMIT 1`)
 	report := a.id(t, `SELECT id FROM reports ORDER BY id LIMIT 1`)
+	entry := a.id(t, `SELECT id FROM rectifications WHERE status = 'done' ORDER BY id LIMIT 1`)
 	// A notice is posted here (the demo has none).
 	nt, err := a.Notice.Post(ctx, office, notice.PostInput{UnitID: a.unitID(t, demo.RootName), Title: "公示", Body: "拟表彰名单如下：张三。"})
 	if err != nil {
@@ -52,6 +53,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		"{id}@/commitments/":    commit,
 		"{id}@/duties/":         dutyID,
 		"{id}@/reports/":        report,
+		"{id}@/rectifications/": entry,
 		"{id}@/notices/":        noticeID,
 		"{id}@/public/notices/": noticeID,
 		"{id}@/public/units/":   pl.unit,

@@ -69,6 +69,9 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadRectify(ctx, d, orgs, campaigns); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
 		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Log: log, Version: "e2e"})
 	if err != nil {
@@ -143,6 +146,8 @@ var notPages = map[string]string{
 	"/meetings/{id}/qr.png":        "a PNG",
 	"/public/units/{id}/board.pdf": "a PDF",
 	"/keeping/files/{id}":          "a file download",
+	"/rectifications/export.xlsx":  "an .xlsx download",
+	"/rectifications/files/{id}":   "a file download",
 	"/healthz":                     "plain text",
 	"/readyz":                      "plain text",
 	"/metrics":                     "Prometheus text",

@@ -9,6 +9,7 @@ type MenuMay struct {
 	Roster  bool `json:"roster"`  // 党员花名册
 	Reports bool `json:"reports"` // 报告 (to the level above)
 	Notices bool `json:"notices"` // 公示 management
+	Rectify bool `json:"rectify"` // 整改台账: those who read a unit's entries, and members (their own entries)
 }
 
 // Menu returns the actor's menu verdicts: the tree, roster and reports
@@ -19,5 +20,5 @@ func (a *Actor) Menu() MenuMay {
 		return MenuMay{}
 	}
 	reads, writes := a.ReadsAny(), a.IsAdmin() || len(a.writePaths()) > 0
-	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes}
+	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes, Rectify: reads || a.MemberID != 0}
 }

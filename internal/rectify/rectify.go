@@ -137,7 +137,16 @@ func Raise(ctx context.Context, tx *db.Tx, who audit.Actor, in Raised) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("rectify: raise: %w", err)
 	}
-	return id, audit.Record(ctx, tx, who, "rectify.raise", "rectification", id, nil, in)
+	if err := event(ctx, tx, who, id, in.CampaignID, "raise", "", in.Problem); err != nil {
+		return 0, err
+	}
+	if err := audit.Record(ctx, tx, who, "rectify.raise", "rectification", id, nil, in); err != nil {
+		return 0, err
+	}
+	if in.Source == FromEvaluation {
+		return id, settleEvaluation(ctx, tx, in.CampaignID, in.UnitID)
+	}
+	return id, nil
 }
 
 // selectEntry is the column list scanEntry reads.

@@ -229,6 +229,28 @@ func (s *Server) routes() []route {
 		h("POST /api/v1/duties/{id}/notice", s.apiDutyNotice),
 		// (duty:end)
 
+		// Rectification ledger (rectify:begin).
+		h("GET /rectifications", s.rectifyList),
+		h("GET /rectifications/new", s.rectifyNew),
+		h("POST /rectifications", s.rectifyCreate),
+		h("GET /rectifications/export.xlsx", s.rectifyExport),
+		h("GET /rectifications/files/{id}", s.rectifyFile),
+		h("GET /rectifications/{id}", s.rectifyPage),
+		h("POST /rectifications/{id}/update", s.rectifyUpdatePost),
+		h("POST /rectifications/{id}/start", s.rectifyStartPost),
+		h("POST /rectifications/{id}/close", s.rectifyClosePost),
+		h("POST /rectifications/{id}/verify", s.rectifyVerifyPost),
+		h("POST /rectifications/{id}/reassign", s.rectifyReassignPost),
+		h("GET /api/v1/rectifications", s.apiRectifications),
+		h("POST /api/v1/rectifications", s.apiRectificationCreate),
+		h("GET /api/v1/rectifications/{id}", s.apiRectification),
+		h("PATCH /api/v1/rectifications/{id}", s.apiRectificationUpdate),
+		h("POST /api/v1/rectifications/{id}/start", s.apiRectificationStart),
+		h("POST /api/v1/rectifications/{id}/close", s.apiRectificationClose),
+		h("POST /api/v1/rectifications/{id}/verify", s.apiRectificationVerify),
+		h("POST /api/v1/rectifications/{id}/reassign", s.apiRectificationReassign),
+		// (rectify:end)
+
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),
 		h("DELETE /api/v1/session", s.apiLogout),

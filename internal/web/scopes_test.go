@@ -70,6 +70,10 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/duties/{id}":                         {"record", needRead},
 	"GET /notices/{id}":                               {"record", needRead},
 	"GET /public/notices/{id}":                        {"record", needPublic},
+	// The rectification ledger (rectify): an entry is read by the readers
+	// of its unit and by its owner; evidence files as their entry.
+	"GET /rectifications/{id}":        {"record", needRead},
+	"GET /api/v1/rectifications/{id}": {"record", needRead},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -84,6 +88,7 @@ var scopedRoutes = map[string]struct {
 	"GET /import/{id}/problems.xlsx":      {"other", needNone}, // uploads are the uploader's own
 	"GET /api/v1/imports/{id}":            {"other", needNone},
 	"GET /keeping/files/{id}":             {"other", needNone},
+	"GET /rectifications/files/{id}":      {"other", needNone}, // read as its entry (rectify)
 	"GET /lang/{lang}":                    {"other", needNone},
 	"GET /calendar/{token}":               {"other", needNone},
 	"GET /m/{token}":                      {"other", needNone},
@@ -110,6 +115,9 @@ func TestRoleDataScopes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := demo.LoadKeeping(ctx, d, st.s.Org, st.s.Campaign, st.s.Commitment); err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.LoadRectify(ctx, d, st.s.Org, st.s.Campaign); err != nil { // rectify
 			t.Fatal(err)
 		}
 
@@ -206,6 +214,7 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/meetings/", `SELECT MIN(id), unit_id FROM meetings GROUP BY unit_id`},
 			{"/duties/", `SELECT MIN(id), unit_id FROM duties GROUP BY unit_id`},
 			{"/notices/", `SELECT MIN(id), unit_id FROM notices GROUP BY unit_id`},
+			{"/rectifications/", `SELECT MIN(id), unit_id FROM rectifications GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)

@@ -25,6 +25,7 @@ import (
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/rectify"
 	"chuangzheng/internal/textin"
 )
 
@@ -39,6 +40,7 @@ type Server struct {
 	Commitment *commitment.Service
 	Notice     *notice.Service
 	Duty       *duty.Service
+	Rectify    *rectify.Service
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
@@ -65,6 +67,9 @@ type Server struct {
 func New(s *Server) (*Server, error) {
 	if s.Log == nil {
 		s.Log = slog.Default()
+	}
+	if s.Rectify == nil && s.DB != nil {
+		s.Rectify = &rectify.Service{DB: s.DB} // stateless: tests need not wire it
 	}
 	v, err := loadViews(s.zone)
 	if err != nil {
