@@ -316,3 +316,49 @@ func (s *Service) PublicSummaries(ctx context.Context, unitID int64) (org.Unit, 
 	})
 	return u, out, apperr.Wrap(err, "public summaries")
 }
+
+// MemberOption is a member the actor may write for (themself, or an oral
+// member of a branch they manage, recorded for them).
+type MemberOption struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Branch   string `json:"branch"`
+	Recorded bool   `json:"recorded"`
+}
+
+// Writers lists the members the actor may write a member report or a
+// summary for: themself first, then the oral members of the branches they
+// manage (entered as recorded).
+func (s *Service) Writers(ctx context.Context, a *org.Actor) ([]MemberOption, error) {
+	if a == nil {
+		return nil, errNoActor
+	}
+	var out []MemberOption
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		if a.MemberID != 0 {
+			if m, err := memberByID(ctx, tx, a.MemberID); err == nil {
+				out = append(out, MemberOption{ID: m.ID, Name: m.Name, Branch: m.Branch.Name})
+			} else if apperr.CodeOf(err) != apperr.Invalid && apperr.CodeOf(err) != apperr.NotFound {
+				return err
+			}
+		}
+		in := a.WriteScope("u")
+		rows, err := tx.Query(ctx, `SELECT m.id, m.name, u.name FROM members m `+org.JoinUnit("u", "m.unit_id")+`
+			WHERE m.oral = TRUE AND m.status NOT IN ('已转出', '已去世') AND `+in.SQL+` ORDER BY u.path, m.id`, in.Args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o := MemberOption{Recorded: true}
+			if err := rows.Scan(&o.ID, &o.Name, &o.Branch); err != nil {
+				return err
+			}
+			if o.ID != a.MemberID {
+				out = append(out, o)
+			}
+		}
+		return rows.Err()
+	})
+	return out, apperr.Wrap(err, "writers")
+}

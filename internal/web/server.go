@@ -21,6 +21,7 @@ import (
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/report"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
@@ -39,6 +40,7 @@ type Server struct {
 	Commitment *commitment.Service
 	Notice     *notice.Service
 	Duty       *duty.Service
+	Report     *report.Service // written reports and activity summaries (built from DB and Campaign when nil)
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
@@ -65,6 +67,9 @@ type Server struct {
 func New(s *Server) (*Server, error) {
 	if s.Log == nil {
 		s.Log = slog.Default()
+	}
+	if s.Report == nil {
+		s.Report = &report.Service{DB: s.DB, Campaign: s.Campaign}
 	}
 	v, err := loadViews(s.zone)
 	if err != nil {
