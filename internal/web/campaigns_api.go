@@ -164,4 +164,3 @@ func (s *Server) apiCalendar(w http.ResponseWriter, r *http.Request) {
 		return map[string]any{"from": from, "to": to, "events": out}, err
 	})
 }
-

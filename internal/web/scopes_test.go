@@ -70,6 +70,13 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/duties/{id}":                         {"record", needRead},
 	"GET /notices/{id}":                               {"record", needRead},
 	"GET /public/notices/{id}":                        {"record", needPublic},
+	// Written reports and activity summaries (report): the public pages of
+	// featured experience write-ups and posted summaries, and one summary
+	// (its branch's readers and members; leak-checked).
+	"GET /public/units/{id}/experiences": {"unit", needPublic},
+	"GET /public/units/{id}/summaries":   {"unit", needPublic},
+	"GET /summaries/{id}":                {"record", needRead},
+	"GET /api/v1/summaries/{id}":         {"record", needRead},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -78,8 +85,8 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/campaigns/{id}":          {"other", needNone},
 	"GET /api/v1/campaigns/{id}/progress": {"other", needNone},
 	"GET /files/{id}":                     {"other", needNone},
-	"GET /reports/{id}":                   {"other", needNone},
-	"GET /api/v1/reports/{id}":            {"other", needNone},
+	"GET /reports/{id}":                   {"record", needRead}, // every kind (report): leak-checked
+	"GET /api/v1/reports/{id}":            {"record", needRead},
 	"GET /import/{id}":                    {"other", needNone},
 	"GET /import/{id}/problems.xlsx":      {"other", needNone}, // uploads are the uploader's own
 	"GET /api/v1/imports/{id}":            {"other", needNone},
@@ -206,6 +213,8 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/meetings/", `SELECT MIN(id), unit_id FROM meetings GROUP BY unit_id`},
 			{"/duties/", `SELECT MIN(id), unit_id FROM duties GROUP BY unit_id`},
 			{"/notices/", `SELECT MIN(id), unit_id FROM notices GROUP BY unit_id`},
+			{"/reports/", `SELECT MIN(id), from_unit_id FROM reports GROUP BY from_unit_id, kind`},
+			{"/summaries/", `SELECT MIN(id), unit_id FROM summaries GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)

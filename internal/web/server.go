@@ -21,11 +21,11 @@ import (
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/duty"
-	"chuangzheng/internal/report"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/report"
 	"chuangzheng/internal/textin"
 )
 
