@@ -119,6 +119,9 @@ func TestRoleDataScopes(t *testing.T) {
 		if err := demo.LoadKeeping(ctx, d, st.s.Org, st.s.Campaign, st.s.Commitment); err != nil {
 			t.Fatal(err)
 		}
+		if err := demo.LoadReports(ctx, d, st.s.Org, st.s.Campaign, st.s.Report); err != nil { // report
+			t.Fatal(err)
+		}
 
 		// Demo data by name.
 		tree, err := st.s.Org.Tree(ctx, sys)
