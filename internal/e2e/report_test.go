@@ -23,7 +23,9 @@ func TestMemberWritesReportFromHome(t *testing.T) {
 		a.Campaign.Kinds = append(a.Campaign.Kinds, report.Kinds()...) // as app.go registers them
 		ctx := context.Background()
 		var year int
-		if err := d.View(ctx, func(tx *db.Tx) error { return tx.QueryRow(ctx, `SELECT MAX(year) FROM campaigns WHERE status = 'active'`).Scan(&year) }); err != nil {
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `SELECT MAX(year) FROM campaigns WHERE status = 'active'`).Scan(&year)
+		}); err != nil {
 			t.Fatal(err)
 		}
 		// Early July: round 1's written reports are due on 07-03. The demo
