@@ -26,6 +26,7 @@ import (
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
+	reports "chuangzheng/internal/report"
 	"chuangzheng/internal/web"
 )
 
@@ -177,6 +178,15 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			t.Fatalf("post notice: %v", err)
 		}
 		noticeID := fmt.Sprint(nt.ID)
+		// An activity summary (report) for /summaries/{id}.
+		writer := a.id(t, `SELECT u.username FROM users u JOIN members m ON m.id = u.member_id
+			WHERE m.unit_id = ? ORDER BY m.id LIMIT 1`, a.unitID(t, "市渔场"))
+		sum, err := (&reports.Service{DB: d, Campaign: a.Campaign}).PostSummary(ctx, a.actor(t, writer),
+			reports.SummaryInput{Text: strings.Repeat("参加渔场志愿服务和水质监测，按承诺完成岗位工作。", 3)})
+		if err != nil {
+			t.Fatalf("post summary: %v", err)
+		}
+		summaryID := fmt.Sprint(sum.ID)
 
 		// An import upload (a preview with problems) for /import/{id}.
 		csvFile := filepath.Join(t.TempDir(), "花名册.csv")
@@ -197,6 +207,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			"{id}@/duties/":         dutyID,
 			"{id}@/reports/":        report,
 			"{id}@/notices/":        noticeID,
+			"{id}@/summaries/":      summaryID,
 			"{id}@/public/notices/": noticeID,
 			"{id}@/public/units/":   unit,
 			"{token}@/m/":           signin,
