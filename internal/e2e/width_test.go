@@ -32,7 +32,7 @@ import (
 
 // fullApp is the server as `serve --demo` builds it: every service wired
 // and the whole demo loaded (campaign, meetings, commitments, duties,
-// keeping), on the given database.
+// keeping, written reports and summaries), on the given database.
 type fullApp struct {
 	*app
 	Meeting *meeting.Service
@@ -53,8 +53,9 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(16 << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
-		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
+	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...), reports.Kinds()...),
+		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}, reports.Todos{}}, Calendars: []campaign.EventSource{meetings}}
+	reportService := &reports.Service{DB: d, Campaign: campaigns}
 	notes := &notify.Service{DB: d, Org: orgs, Log: log}
 	if _, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 		t.Fatal(err)
@@ -71,8 +72,11 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadReports(ctx, d, orgs, campaigns, reportService); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
-		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Log: log, Version: "e2e"})
+		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Report: reportService, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -178,15 +182,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			t.Fatalf("post notice: %v", err)
 		}
 		noticeID := fmt.Sprint(nt.ID)
-		// An activity summary (report) for /summaries/{id}.
-		writer := a.id(t, `SELECT u.username FROM users u JOIN members m ON m.id = u.member_id
-			WHERE m.unit_id = ? ORDER BY m.id LIMIT 1`, a.unitID(t, "市渔场"))
-		sum, err := (&reports.Service{DB: d, Campaign: a.Campaign}).PostSummary(ctx, a.actor(t, writer),
-			reports.SummaryInput{Text: strings.Repeat("参加渔场志愿服务和水质监测，按承诺完成岗位工作。", 3)})
-		if err != nil {
-			t.Fatalf("post summary: %v", err)
-		}
-		summaryID := fmt.Sprint(sum.ID)
+		summaryID := a.id(t, `SELECT id FROM summaries ORDER BY id LIMIT 1`) // (report)
 
 		// An import upload (a preview with problems) for /import/{id}.
 		csvFile := filepath.Join(t.TempDir(), "花名册.csv")
