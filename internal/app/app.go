@@ -32,6 +32,7 @@ import (
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 	"chuangzheng/internal/rectify"
+	"chuangzheng/internal/report"
 	"chuangzheng/internal/web"
 )
 
@@ -270,8 +271,22 @@ func (e env) serve(ctx context.Context, args []string) error {
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
 	rectifications := &rectify.Service{DB: d}
-	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...), rectify.Kinds()...),
-		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}, rectify.Todos{}}, Calendars: []campaign.EventSource{meetings}}
+	// Each feature's record kinds (campaign.Kind) and to-do sources, one per line.
+	var kinds []campaign.Kind
+	kinds = append(kinds, meeting.Kinds()...)
+	kinds = append(kinds, commitment.Kinds()...)
+	kinds = append(kinds, commitment.KeepingKinds()...)
+	kinds = append(kinds, duty.Kinds()...)
+	kinds = append(kinds, rectify.Kinds()...)
+	kinds = append(kinds, report.Kinds()...)
+	todos := []campaign.TodoSource{
+		meetings,
+		commitment.ProgressTodos{},
+		rectify.Todos{},
+		report.Todos{},
+	}
+	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: kinds, Sources: todos, Calendars: []campaign.EventSource{meetings}}
+	reports := &report.Service{DB: d, Campaign: campaigns}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP
@@ -300,6 +315,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		if err := demo.LoadRectify(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo rectification ledger: %w", err)
+		}
+		if err := demo.LoadReports(ctx, d, orgs, campaigns, reports); err != nil {
+			return fmt.Errorf("load demo reports: %w", err)
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
@@ -331,7 +349,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Rectify: rectifications,
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
+		Rectify: rectifications,
+		Report:  reports,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err

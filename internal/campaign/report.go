@@ -142,7 +142,7 @@ func (s *Service) Report(ctx context.Context, a *org.Actor, id int64) (Report, e
 	var r Report
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
 		var err error
-		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom()+` WHERE r.id = ?`, id))
+		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom()+` WHERE r.id = ? AND r.kind = 'upward'`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("报告", "Report")
 		}
@@ -183,7 +183,7 @@ func visibleReport(a *org.Actor, status string, from, to org.Unit) bool {
 func (s *Service) Reports(ctx context.Context, a *org.Actor) ([]Report, error) {
 	out := []Report{}
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+reportCols+`, fu.path, tu.path`+reportFrom()+` ORDER BY r.id DESC`)
+		rows, err := tx.Query(ctx, `SELECT `+reportCols+`, fu.path, tu.path`+reportFrom()+` WHERE r.kind = 'upward' ORDER BY r.id DESC`)
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (s *Service) transition(ctx context.Context, a *org.Actor, id int64, from, 
 	var r Report
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
 		var err error
-		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom()+` WHERE r.id = ?`, id))
+		r, err = scanReport(tx.QueryRow(ctx, `SELECT `+reportCols+reportFrom()+` WHERE r.id = ? AND r.kind = 'upward'`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("报告", "Report")
 		}

@@ -122,6 +122,13 @@ const (
 	KindSelfCheck           = "commitment.selfcheck"
 )
 
+// Kinds of written reports and members' activity summaries (package report).
+const (
+	KindReviewReport      = "review.report"      // 书面汇报 before a review round, by a branch or a member
+	KindReportSummary     = "report.summary"     // 支部年度总结 sent upward
+	KindEvaluationSummary = "evaluation.summary" // 党员书面活动小结
+)
+
 // BuiltinTemplate is the seed plan (《创先争优活动计划》) as a template: the
 // seven phases of section 二 with their windows and required actions.
 func BuiltinTemplate() Template {
@@ -153,8 +160,8 @@ func BuiltinTemplate() Template {
 				}},
 			{Name: "开展第一次领导点评", Description: "汇报情况、进行点评、整改表态；根据点评结果和活动实绩，推荐上报优秀共产党员典型。",
 				Starts: "07-01", Due: "07-10", Actions: []TemplateAction{
-					{Title: "支部向机关党委和联点领导书面汇报", Owner: OwnerBranch, Kind: "review.report", Due: "07-03"},
-					{Title: "党员向党支部书面汇报", Owner: OwnerMember, Kind: "review.report", Due: "07-03"},
+					{Title: "支部向机关党委和联点领导书面汇报", Owner: OwnerBranch, Kind: KindReviewReport, Due: "07-03"},
+					{Title: "党员向党支部书面汇报", Owner: OwnerMember, Kind: KindReviewReport, Due: "07-03"},
 					{Title: "联系领导进行点评", Owner: OwnerLeader, Kind: "review.leader"},
 					{Title: "支部负责人和党员代表整改表态", Owner: OwnerBranch, Kind: "review.statement"},
 					{Title: "推荐上报优秀共产党员典型", Owner: OwnerBranch, Kind: "review.nomination"},
@@ -163,7 +170,7 @@ func BuiltinTemplate() Template {
 				Starts: "09-01", Due: "09-10", Actions: []TemplateAction{
 					{Title: "联系领导点评整改落实情况", Owner: OwnerLeader, Kind: "review.leader2"},
 					{Title: "召开会议，向党员群众通报活动进展", Owner: OwnerBranch, Kind: KindMeetingBriefing},
-					{Title: "党员写出书面活动小结并公示", Owner: OwnerMember, Kind: "evaluation.summary"},
+					{Title: "党员写出书面活动小结并公示", Owner: OwnerMember, Kind: KindEvaluationSummary},
 					{Title: "组织开展评议（评议会、调查问卷）", Owner: OwnerOffice, Kind: "evaluation.held"},
 					{Title: "公布评议结果", Owner: OwnerBranch, Kind: "evaluation.published"},
 					{Title: "制定整改措施和计划", Owner: OwnerBranch, Kind: "evaluation.rectify"},
@@ -176,7 +183,7 @@ func BuiltinTemplate() Template {
 			{Name: "进行年度总结和考核", Description: "根据承诺兑现情况开展第三次领导点评；以岗位胜任度、发展贡献度、群众满意度和社会美誉度为重点进行考核；迎接市创争办考核。",
 				Starts: "12-21", Due: "12-31", Actions: []TemplateAction{
 					{Title: "第三次领导点评（承诺兑现情况）", Owner: OwnerLeader, Kind: "review.leader3"},
-					{Title: "支部年度总结", Owner: OwnerBranch, Kind: ManualKind},
+					{Title: "支部年度总结", Owner: OwnerBranch, Kind: KindReportSummary},
 					{Title: "年度考核（四个维度）", Owner: OwnerOffice, Kind: "assessment.done"},
 					{Title: "迎接市创争办考核，报送总结材料", Owner: OwnerOffice, Kind: KindReportAcknowledged},
 				}},

@@ -45,6 +45,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		t.Fatalf("post notice: %v", err)
 	}
 	noticeID := fmt.Sprint(nt.ID)
+	summaryID := a.id(t, `SELECT id FROM summaries ORDER BY id LIMIT 1`) // (report)
 	pl.fill = map[string]string{
 		"{id}@/orgs/":           pl.unit,
 		"{id}@/members/":        pl.member,
@@ -55,6 +56,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		"{id}@/reports/":        report,
 		"{id}@/rectifications/": entry,
 		"{id}@/notices/":        noticeID,
+		"{id}@/summaries/":      summaryID,
 		"{id}@/public/notices/": noticeID,
 		"{id}@/public/units/":   pl.unit,
 		"{token}@/m/":           signin,

@@ -25,12 +25,13 @@ import (
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
+	reports "chuangzheng/internal/report"
 	"chuangzheng/internal/web"
 )
 
 // fullApp is the server as `serve --demo` builds it: every service wired
 // and the whole demo loaded (campaign, meetings, commitments, duties,
-// keeping), on the given database.
+// keeping, written reports and summaries), on the given database.
 type fullApp struct {
 	*app
 	Meeting *meeting.Service
@@ -51,8 +52,9 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(16 << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
-		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
+	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...), reports.Kinds()...),
+		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}, reports.Todos{}}, Calendars: []campaign.EventSource{meetings}}
+	reportService := &reports.Service{DB: d, Campaign: campaigns}
 	notes := &notify.Service{DB: d, Org: orgs, Log: log}
 	if _, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 		t.Fatal(err)
@@ -72,8 +74,11 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadRectify(ctx, d, orgs, campaigns); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadReports(ctx, d, orgs, campaigns, reportService); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
-		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Log: log, Version: "e2e"})
+		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Report: reportService, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

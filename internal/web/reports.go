@@ -97,6 +97,10 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, code int, ms
 		return
 	}
 	rep, err := s.Campaign.Report(r.Context(), a, id)
+	if apperr.CodeOf(err) == apperr.NotFound { // a report of another kind (written.go)
+		s.showWritten(w, r, a, id, code, msg)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -111,14 +115,14 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, do func(a 
 
 func (s *Server) reportSend(w http.ResponseWriter, r *http.Request) {
 	s.reportAction(w, r, func(a *org.Actor, id int64) (string, error) {
-		_, err := s.Campaign.Send(r.Context(), a, id)
+		_, err := s.Report.Send(r.Context(), a, id)
 		return "报告已报送上级党组织", err
 	})
 }
 
 func (s *Server) reportAck(w http.ResponseWriter, r *http.Request) {
 	s.reportAction(w, r, func(a *org.Actor, id int64) (string, error) {
-		_, err := s.Campaign.Acknowledge(r.Context(), a, id, r.PostFormValue("note"))
+		_, err := s.Report.Acknowledge(r.Context(), a, id, r.PostFormValue("note"))
 		return "已签收报告", err
 	})
 }

@@ -214,6 +214,25 @@ func (s *Server) routes() []route {
 		h("POST /api/v1/commitments/{id}/keeping/assess", s.apiKeepingAssess),
 		// (keeping:end)
 
+		// Written reports and activity summaries (report:begin). The upward
+		// report's pages and /api/v1/reports are in the campaign section;
+		// their handlers serve every kind.
+		h("GET /reports/write", s.reportWritePage),
+		h("POST /reports/write", s.reportWriteSubmit),
+		h("GET /reports/written", s.writtenList),
+		h("POST /reports/{id}/feature", s.reportFeature),
+		h("POST /api/v1/reports/{id}/feature", s.apiReportFeature),
+		h("GET /public/units/{id}/experiences", s.publicExperiences),
+		h("GET /summaries", s.summaryList),
+		h("GET /summaries/write", s.summaryWritePage),
+		h("POST /summaries", s.summaryCreate),
+		h("GET /summaries/{id}", s.summaryPage),
+		h("GET /public/units/{id}/summaries", s.publicSummaries),
+		h("GET /api/v1/summaries", s.apiSummaries),
+		h("POST /api/v1/summaries", s.apiSummaryPost),
+		h("GET /api/v1/summaries/{id}", s.apiSummary),
+		// (report:end)
+
 		// Duties (duty:begin).
 		h("GET /duties", s.dutyList),
 		h("POST /duties", s.dutyCreate),

@@ -74,6 +74,13 @@ var scopedRoutes = map[string]struct {
 	// of its unit and by its owner; evidence files as their entry.
 	"GET /rectifications/{id}":        {"record", needRead},
 	"GET /api/v1/rectifications/{id}": {"record", needRead},
+	// Written reports and activity summaries (report): the public pages of
+	// featured experience write-ups and posted summaries, and one summary
+	// (its branch's readers and members; leak-checked).
+	"GET /public/units/{id}/experiences": {"unit", needPublic},
+	"GET /public/units/{id}/summaries":   {"unit", needPublic},
+	"GET /summaries/{id}":                {"record", needRead},
+	"GET /api/v1/summaries/{id}":         {"record", needRead},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -82,8 +89,8 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/campaigns/{id}":          {"other", needNone},
 	"GET /api/v1/campaigns/{id}/progress": {"other", needNone},
 	"GET /files/{id}":                     {"other", needNone},
-	"GET /reports/{id}":                   {"other", needNone},
-	"GET /api/v1/reports/{id}":            {"other", needNone},
+	"GET /reports/{id}":                   {"record", needRead}, // every kind (report): leak-checked
+	"GET /api/v1/reports/{id}":            {"record", needRead},
 	"GET /import/{id}":                    {"other", needNone},
 	"GET /import/{id}/problems.xlsx":      {"other", needNone}, // uploads are the uploader's own
 	"GET /api/v1/imports/{id}":            {"other", needNone},
@@ -118,6 +125,9 @@ func TestRoleDataScopes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := demo.LoadRectify(ctx, d, st.s.Org, st.s.Campaign); err != nil { // rectify
+			t.Fatal(err)
+		}
+		if err := demo.LoadReports(ctx, d, st.s.Org, st.s.Campaign, st.s.Report); err != nil { // report
 			t.Fatal(err)
 		}
 
@@ -215,6 +225,8 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/duties/", `SELECT MIN(id), unit_id FROM duties GROUP BY unit_id`},
 			{"/notices/", `SELECT MIN(id), unit_id FROM notices GROUP BY unit_id`},
 			{"/rectifications/", `SELECT MIN(id), unit_id FROM rectifications GROUP BY unit_id`},
+			{"/reports/", `SELECT MIN(id), from_unit_id FROM reports GROUP BY from_unit_id, kind`},
+			{"/summaries/", `SELECT MIN(id), unit_id FROM summaries GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)

@@ -26,6 +26,7 @@ import (
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 	"chuangzheng/internal/rectify"
+	"chuangzheng/internal/report"
 	"chuangzheng/internal/textin"
 )
 
@@ -41,6 +42,7 @@ type Server struct {
 	Notice     *notice.Service
 	Duty       *duty.Service
 	Rectify    *rectify.Service
+	Report     *report.Service // written reports and activity summaries (built from DB and Campaign when nil)
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
@@ -70,6 +72,9 @@ func New(s *Server) (*Server, error) {
 	}
 	if s.Rectify == nil && s.DB != nil {
 		s.Rectify = &rectify.Service{DB: s.DB} // stateless: tests need not wire it
+	}
+	if s.Report == nil {
+		s.Report = &report.Service{DB: s.DB, Campaign: s.Campaign}
 	}
 	v, err := loadViews(s.zone)
 	if err != nil {
