@@ -352,7 +352,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
 		Rectify: rectifications,
 		Report:  reports,
-		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
+		Log:     log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
 	}
