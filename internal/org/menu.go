@@ -9,6 +9,9 @@ type MenuMay struct {
 	Roster  bool `json:"roster"`  // 党员花名册
 	Reports bool `json:"reports"` // 报告 (to the level above)
 	Notices bool `json:"notices"` // 公示 management
+	// Inspections: 督查指导 and its bulletins, for the office and the
+	// leadership (leaders, liaison leaders).
+	Inspections bool `json:"inspections"`
 }
 
 // Menu returns the actor's menu verdicts: the tree, roster and reports
@@ -19,5 +22,6 @@ func (a *Actor) Menu() MenuMay {
 		return MenuMay{}
 	}
 	reads, writes := a.ReadsAny(), a.IsAdmin() || len(a.writePaths()) > 0
-	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes}
+	inspects := a.IsAdmin() || a.Has(RoleOffice) || a.Has(RoleLeader) || len(a.Liaisons) > 0
+	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes, Inspections: inspects}
 }

@@ -13,6 +13,7 @@ import (
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/org"
 )
@@ -70,6 +71,14 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/duties/{id}":                         {"record", needRead},
 	"GET /notices/{id}":                               {"record", needRead},
 	"GET /public/notices/{id}":                        {"record", needPublic},
+	// Supervision and bulletins (inspect): an inspection or a bulletin is
+	// the office's record; a unit's readers read their unit's findings, a
+	// published bulletin the campaign's users; the public page is public.
+	"GET /inspections/{id}":            {"record", needRead},
+	"GET /api/v1/inspections/{id}":     {"record", needRead},
+	"GET /bulletins/{id}":              {"record", needRead},
+	"GET /api/v1/bulletins/{id}":       {"record", needRead},
+	"GET /public/units/{id}/bulletins": {"unit", needPublic},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -110,6 +119,10 @@ func TestRoleDataScopes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := demo.LoadKeeping(ctx, d, st.s.Org, st.s.Campaign, st.s.Commitment); err != nil {
+			t.Fatal(err)
+		}
+		st.s.Inspect = &inspect.Service{DB: d, Campaign: st.s.Campaign} // (inspect)
+		if err := demo.LoadInspections(ctx, d, st.s.Org, st.s.Campaign, st.s.Inspect); err != nil {
 			t.Fatal(err)
 		}
 
@@ -206,6 +219,8 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/meetings/", `SELECT MIN(id), unit_id FROM meetings GROUP BY unit_id`},
 			{"/duties/", `SELECT MIN(id), unit_id FROM duties GROUP BY unit_id`},
 			{"/notices/", `SELECT MIN(id), unit_id FROM notices GROUP BY unit_id`},
+			{"/inspections/", `SELECT MIN(inspection_id), unit_id FROM inspection_units GROUP BY unit_id`},
+			{"/bulletins/", `SELECT MIN(id), unit_id FROM bulletins GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)
