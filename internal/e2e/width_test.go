@@ -22,6 +22,7 @@ import (
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
 	"chuangzheng/internal/idcard"
+	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
@@ -70,8 +71,12 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 		t.Fatal(err)
 	}
+	inspections := &inspect.Service{DB: d, Campaign: campaigns}
+	if err := demo.LoadInspections(ctx, d, orgs, campaigns, inspections); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
-		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Log: log, Version: "e2e"})
+		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Inspect: inspections, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -169,6 +174,8 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		commit := a.id(t, `SELECT id FROM commitments ORDER BY id LIMIT 1`)
 		dutyID := a.id(t, `SELECT id FROM duties ORDER BY id LIMIT 1`)
 		report := a.id(t, `SELECT id FROM reports ORDER BY id LIMIT 1`)
+		inspection := a.id(t, `SELECT id FROM inspections ORDER BY id LIMIT 1`)
+		bulletin := a.id(t, `SELECT id FROM bulletins ORDER BY id LIMIT 1`)
 
 		// A notice is posted here (the demo has none): a short one now, the
 		// long one below.
@@ -196,6 +203,8 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			"{id}@/commitments/":    commit,
 			"{id}@/duties/":         dutyID,
 			"{id}@/reports/":        report,
+			"{id}@/inspections/":    inspection,
+			"{id}@/bulletins/":      bulletin,
 			"{id}@/notices/":        noticeID,
 			"{id}@/public/notices/": noticeID,
 			"{id}@/public/units/":   unit,

@@ -89,8 +89,8 @@ func checklist(c campaign.Campaign, seq int) []Item {
 			continue
 		}
 		for _, a := range p.Actions {
-			if a.Owner == campaign.OwnerOffice {
-				continue
+			if a.Owner == campaign.OwnerOffice || a.Kind == KindInspection {
+				continue // the office's own actions, and the inspection itself
 			}
 			out = append(out, Item{ActionID: a.ID, Title: fmt.Sprintf("%d. %s：%s", p.Seq, p.Name, a.Title)})
 		}
