@@ -26,6 +26,7 @@ import (
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
 	"chuangzheng/internal/idem"
+	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
@@ -279,6 +280,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	kinds = append(kinds, duty.Kinds()...)
 	kinds = append(kinds, rectify.Kinds()...)
 	kinds = append(kinds, report.Kinds()...)
+	kinds = append(kinds, inspect.Kinds()...)
 	todos := []campaign.TodoSource{
 		meetings,
 		commitment.ProgressTodos{},
@@ -287,6 +289,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}
 	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: kinds, Sources: todos, Calendars: []campaign.EventSource{meetings}}
 	reports := &report.Service{DB: d, Campaign: campaigns}
+	inspections := &inspect.Service{DB: d, Campaign: campaigns} // its folder section: inspect.Folder{} (campaign.FolderSource)
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP
@@ -318,6 +321,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		if err := demo.LoadReports(ctx, d, orgs, campaigns, reports); err != nil {
 			return fmt.Errorf("load demo reports: %w", err)
+		}
+		if err := demo.LoadInspections(ctx, d, orgs, campaigns, inspections); err != nil {
+			return fmt.Errorf("load demo inspections: %w", err)
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
@@ -352,6 +358,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
 		Rectify: rectifications,
 		Report:  reports,
+		Inspect: inspections,
 		Log:     log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err

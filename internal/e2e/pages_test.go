@@ -45,6 +45,8 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		t.Fatalf("post notice: %v", err)
 	}
 	noticeID := fmt.Sprint(nt.ID)
+	inspection := a.id(t, `SELECT id FROM inspections ORDER BY id LIMIT 1`) // (inspect)
+	bulletin := a.id(t, `SELECT id FROM bulletins ORDER BY id LIMIT 1`)
 	summaryID := a.id(t, `SELECT id FROM summaries ORDER BY id LIMIT 1`) // (report)
 	pl.fill = map[string]string{
 		"{id}@/orgs/":           pl.unit,
@@ -56,6 +58,8 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		"{id}@/reports/":        report,
 		"{id}@/rectifications/": entry,
 		"{id}@/notices/":        noticeID,
+		"{id}@/inspections/":    inspection,
+		"{id}@/bulletins/":      bulletin,
 		"{id}@/summaries/":      summaryID,
 		"{id}@/public/notices/": noticeID,
 		"{id}@/public/units/":   pl.unit,

@@ -21,6 +21,7 @@ import (
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
 	"chuangzheng/internal/idcard"
+	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
@@ -77,8 +78,12 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadReports(ctx, d, orgs, campaigns, reportService); err != nil {
 		t.Fatal(err)
 	}
+	inspections := &inspect.Service{DB: d, Campaign: campaigns}
+	if err := demo.LoadInspections(ctx, d, orgs, campaigns, inspections); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
-		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Report: reportService, Log: log, Version: "e2e"})
+		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Report: reportService, Inspect: inspections, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -10,6 +10,9 @@ type MenuMay struct {
 	Reports bool `json:"reports"` // 报告 (to the level above)
 	Notices bool `json:"notices"` // 公示 management
 	Rectify bool `json:"rectify"` // 整改台账: those who read a unit's entries, and members (their own entries)
+	// Inspections: 督查指导 and its bulletins, for the office and the
+	// leadership (leaders, liaison leaders).
+	Inspections bool `json:"inspections"`
 }
 
 // Menu returns the actor's menu verdicts: the tree, roster and reports
@@ -20,5 +23,6 @@ func (a *Actor) Menu() MenuMay {
 		return MenuMay{}
 	}
 	reads, writes := a.ReadsAny(), a.IsAdmin() || len(a.writePaths()) > 0
-	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes, Rectify: reads || a.MemberID != 0}
+	inspects := a.IsAdmin() || a.Has(RoleOffice) || a.Has(RoleLeader) || len(a.Liaisons) > 0
+	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes, Rectify: reads || a.MemberID != 0, Inspections: inspects}
 }

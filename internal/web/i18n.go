@@ -7,6 +7,7 @@ package web
 var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meetingEnglish, noticeEnglish, commitmentEnglish, boardEnglish, dutyEnglish, keepingEnglish, printEnglish, importEnglish, homeEnglish,
 	rectifyEnglish,
 	reportEnglish,
+	inspectEnglish,
 )
 
 func mergeCatalogs(cs ...map[string]string) map[string]string {

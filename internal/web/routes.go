@@ -269,6 +269,28 @@ func (s *Server) routes() []route {
 		h("POST /api/v1/rectifications/{id}/verify", s.apiRectificationVerify),
 		h("POST /api/v1/rectifications/{id}/reassign", s.apiRectificationReassign),
 		// (rectify:end)
+		// Supervision and bulletins (inspect:begin).
+		h("GET /inspections", s.inspectionList),
+		h("POST /inspections", s.inspectionCreate),
+		h("GET /inspections/{id}", s.inspectionPage),
+		h("POST /inspections/{id}/findings", s.inspectionFindings),
+		h("POST /inspections/{id}/bulletin", s.inspectionBulletin),
+		h("GET /bulletins", s.bulletinList),
+		h("POST /bulletins", s.bulletinCreate),
+		h("GET /bulletins/{id}", s.bulletinPage),
+		h("POST /bulletins/{id}", s.bulletinUpdate),
+		h("POST /bulletins/{id}/publish", s.bulletinPublish),
+		h("GET /public/units/{id}/bulletins", s.publicBulletins),
+		h("GET /api/v1/inspections", s.apiInspections),
+		h("POST /api/v1/inspections", s.apiInspectionCreate),
+		h("GET /api/v1/inspections/{id}", s.apiInspection),
+		h("POST /api/v1/inspections/{id}/findings", s.apiInspectionFindings),
+		h("GET /api/v1/bulletins", s.apiBulletins),
+		h("POST /api/v1/bulletins", s.apiBulletinCreate),
+		h("GET /api/v1/bulletins/{id}", s.apiBulletin),
+		h("PUT /api/v1/bulletins/{id}", s.apiBulletinUpdate),
+		h("POST /api/v1/bulletins/{id}/publish", s.apiBulletinPublish),
+		// (inspect:end)
 
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),

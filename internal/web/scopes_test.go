@@ -13,6 +13,7 @@ import (
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/org"
 )
@@ -81,6 +82,14 @@ var scopedRoutes = map[string]struct {
 	"GET /public/units/{id}/summaries":   {"unit", needPublic},
 	"GET /summaries/{id}":                {"record", needRead},
 	"GET /api/v1/summaries/{id}":         {"record", needRead},
+	// Supervision and bulletins (inspect): an inspection or a bulletin is
+	// the office's record; a unit's readers read their unit's findings, a
+	// published bulletin the campaign's users; the public page is public.
+	"GET /inspections/{id}":            {"record", needRead},
+	"GET /api/v1/inspections/{id}":     {"record", needRead},
+	"GET /bulletins/{id}":              {"record", needRead},
+	"GET /api/v1/bulletins/{id}":       {"record", needRead},
+	"GET /public/units/{id}/bulletins": {"unit", needPublic},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -128,6 +137,10 @@ func TestRoleDataScopes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := demo.LoadReports(ctx, d, st.s.Org, st.s.Campaign, st.s.Report); err != nil { // report
+			t.Fatal(err)
+		}
+		st.s.Inspect = &inspect.Service{DB: d, Campaign: st.s.Campaign} // (inspect)
+		if err := demo.LoadInspections(ctx, d, st.s.Org, st.s.Campaign, st.s.Inspect); err != nil {
 			t.Fatal(err)
 		}
 
@@ -227,6 +240,8 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/rectifications/", `SELECT MIN(id), unit_id FROM rectifications GROUP BY unit_id`},
 			{"/reports/", `SELECT MIN(id), from_unit_id FROM reports GROUP BY from_unit_id, kind`},
 			{"/summaries/", `SELECT MIN(id), unit_id FROM summaries GROUP BY unit_id`},
+			{"/inspections/", `SELECT MIN(inspection_id), unit_id FROM inspection_units GROUP BY unit_id`},
+			{"/bulletins/", `SELECT MIN(id), unit_id FROM bulletins GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)

@@ -21,6 +21,7 @@ import (
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
@@ -42,7 +43,8 @@ type Server struct {
 	Notice     *notice.Service
 	Duty       *duty.Service
 	Rectify    *rectify.Service
-	Report     *report.Service // written reports and activity summaries (built from DB and Campaign when nil)
+	Report     *report.Service  // written reports and activity summaries (built from DB and Campaign when nil)
+	Inspect    *inspect.Service // supervision and bulletins (督查、通报)
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
