@@ -2,6 +2,8 @@ package report_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -309,6 +311,20 @@ func TestUnitReports(t *testing.T) {
 		_, err = f.s.Create(ctx, sec, report.Input{Kind: report.Branch, UnitID: farm, Title: "再报", Body: body})
 		wantCode(t, err, apperr.Conflict)
 
+		// The sender's liaison leader (a plain member of another branch)
+		// reads it and may acknowledge it; another member may not read it.
+		liaisonID, liaisonUser := f.memberWhere("市果木园党支部", "us.username IS NOT NULL AND us.username <> 'sgmydzb'", 0)
+		if _, err := f.org.AssignLiaison(ctx, org.System(), liaisonID, farm, "联系人", "2026-01-05"); err != nil {
+			t.Fatal(err)
+		}
+		liaison := f.as(liaisonUser)
+		if got, err := f.s.Get(ctx, liaison, r.ID); err != nil || !got.May.Acknowledge {
+			t.Fatalf("liaison leader reads %+v %v", got.May, err)
+		}
+		_, orchardUser := f.memberWhere("市果木园党支部", "us.username IS NOT NULL AND us.username <> 'sgmydzb'", 1)
+		_, err = f.s.Get(ctx, f.as(orchardUser), r.ID)
+		refused(t, err)
+
 		// The sender cannot acknowledge its own report; the office does.
 		_, err = f.s.Acknowledge(ctx, sec, r.ID, "")
 		refused(t, err)
@@ -447,6 +463,72 @@ func TestSummaries(t *testing.T) {
 			if strings.Contains(p.Name+p.Text+p.Date, idNumber) || (phone != "" && strings.Contains(p.Name+p.Text, phone)) {
 				t.Fatalf("private data on the public list: %+v", p)
 			}
+		}
+	})
+}
+
+// TestMigrationSwitchesAnnualSummary: migration 0022's statement turns the
+// 支部年度总结 of an existing campaign from a hand tick into report.summary,
+// unless someone already ticked it by hand.
+func TestMigrationSwitchesAnnualSummary(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		src, err := os.ReadFile(filepath.Join("..", "db", "migrations", string(d.Engine), "0022_reports.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, update, ok := strings.Cut(string(src), "UPDATE campaign_actions")
+		if !ok {
+			t.Fatal("no UPDATE in 0022")
+		}
+		update = "UPDATE campaign_actions " + strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(update), ";"))
+		other, err := f.cs.Create(ctx, f.as("office"), campaign.CreateInput{Year: 2027, UnitID: f.units[demo.RootName], Title: "2027年创先争优活动"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := func() map[int64]string {
+			out := map[int64]string{}
+			if err := d.View(ctx, func(tx *db.Tx) error {
+				rows, err := tx.Query(ctx, `SELECT p.campaign_id, a.kind FROM campaign_actions a JOIN campaign_phases p ON p.id = a.phase_id WHERE a.title = '支部年度总结'`)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var c int64
+					var k string
+					if err := rows.Scan(&c, &k); err != nil {
+						return err
+					}
+					out[c] = k
+				}
+				return rows.Err()
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		if k := kinds(); k[f.campaign] != campaign.KindReportSummary {
+			t.Fatalf("new campaigns: %v", k)
+		}
+		// Both as before the migration; the second ticked by hand.
+		if err := d.Update(ctx, func(tx *db.Tx) error {
+			if _, err := tx.Exec(ctx, `UPDATE campaign_actions SET kind = 'manual' WHERE title = '支部年度总结'`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO campaign_completions (action_id, unit_id, completed_at)
+				SELECT a.id, ?, ? FROM campaign_actions a JOIN campaign_phases p ON p.id = a.phase_id WHERE a.title = '支部年度总结' AND p.campaign_id = ?`,
+				f.units["市渔场"], tx.NowText(), other.ID)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, update)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if k := kinds(); k[f.campaign] != campaign.KindReportSummary || k[other.ID] != campaign.ManualKind {
+			t.Fatalf("after the migration: %v", k)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/report"
 )
 
 // TestWrittenReportsWeb: written reports and activity summaries through
@@ -86,6 +87,12 @@ func TestWrittenReportsWeb(t *testing.T) {
 			t.Fatalf("list: %d %s", code, page)
 		}
 		id := list.Reports[0].ID
+		// The secretary's home page: the report waits to be read (a to-do).
+		st.s.Campaign.Sources = append(st.s.Campaign.Sources, report.Todos{})
+		code, page, _ = sec.do("GET", "/", "", nil)
+		if code != http.StatusOK || !strings.Contains(page, "阅签党员书面汇报（1 份待签收）") || !strings.Contains(page, "/reports/written?org=") {
+			t.Fatalf("secretary's home: %d", code)
+		}
 		path := fmt.Sprintf("/api/v1/reports/%d", id)
 
 		for _, tc := range []struct {
