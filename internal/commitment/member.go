@@ -20,10 +20,10 @@ type MemberKeeping struct {
 	Items          int     `json:"items"`
 	Milestones     int     `json:"milestones"`
 	MilestonesDone int     `json:"milestones_done"`
-	Progress       int     `json:"progress"`       // 践诺记录
-	Checks         int     `json:"checks"`         // 跟踪检查
-	LastRating     string  `json:"last_rating"`    // the latest check's rating (好/较好/一般/差)
-	Assessed       int     `json:"assessed"`       // items with a year-end verdict
+	Progress       int     `json:"progress"`    // 践诺记录
+	Checks         int     `json:"checks"`      // 跟踪检查
+	LastRating     string  `json:"last_rating"` // the latest check's rating (好/较好/一般/差)
+	Assessed       int     `json:"assessed"`    // items with a year-end verdict
 	Kept           int     `json:"kept"`
 	Partly         int     `json:"partly"`
 	NotKept        int     `json:"not_kept"`

@@ -162,7 +162,7 @@ type BranchQuota struct {
 	Members     int    `json:"members"`
 	Default     int    `json:"default"`
 	Quota       int    `json:"quota"`
-	Used        int    `json:"used"` // nominations not returned
+	Used        int    `json:"used"`                // nominations not returned
 	Submitted   string `json:"submitted,omitempty"` // "nominated", "none" or ""
 	NoneReason  string `json:"none_reason,omitempty"`
 	SubmittedAt string `json:"submitted_at,omitempty"`
