@@ -396,7 +396,7 @@ func (s *Service) Nominate(ctx context.Context, a *org.Actor, in Input) (Nominat
 				return err
 			}
 			before = auditNom(old.Nomination)
-			res, err := tx.Exec(ctx, `UPDATE nominations SET deeds = ?, branch_opinion = ?, status = 'submitted', office_opinion = '', notice_id = NULL, created_by = ?,
+			res, err := tx.Exec(ctx, `UPDATE nominations SET deeds = ?, branch_opinion = ?, status = 'submitted', office_opinion = '', return_reason = '', notice_id = NULL, created_by = ?,
 				submitted_at = ?, decided_by = NULL, decided_at = '', version = version + 1, updated_at = ? WHERE id = ? AND status = 'returned'`,
 				in.Deeds, in.BranchOpinion, userRef(a), now, now, id)
 			if err := oneRow(res, err); err != nil {
