@@ -28,6 +28,7 @@ import (
 	"chuangzheng/internal/idem"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/nominate"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
@@ -268,7 +269,8 @@ func (e env) serve(ctx context.Context, args []string) error {
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
+	nominations := &nominate.Service{DB: d} // Ratings: the review feature's, wired at merge
+	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), append(duty.Kinds(), nominate.Kinds()...)...),
 		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -295,6 +297,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 			return fmt.Errorf("load demo keeping: %w", err)
+		}
+		if err := demo.LoadNominations(ctx, d, orgs, campaigns, nominations); err != nil {
+			return fmt.Errorf("load demo nominations: %w", err)
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
@@ -326,7 +331,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Nominate: nominations,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err

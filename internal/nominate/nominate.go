@@ -178,6 +178,7 @@ func (b BranchQuota) Left() int { return max(0, b.Quota-b.Used) }
 type Overview struct {
 	CampaignID    int64         `json:"campaign_id"`
 	CampaignTitle string        `json:"campaign_title"`
+	UnitID        int64         `json:"unit_id"` // the campaign's unit (its public page)
 	Branches      []BranchQuota `json:"branches"`
 	Nominations   []Nomination  `json:"nominations"`
 	CanApprove    bool          `json:"can_approve"` // some listed nomination awaits the reader's approval

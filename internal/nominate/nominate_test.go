@@ -277,7 +277,9 @@ func TestLedgerWarning(t *testing.T) {
 
 type ratings []nominate.Rating
 
-func (r ratings) Ratings(context.Context, *db.Tx, int64, int64) ([]nominate.Rating, error) { return r, nil }
+func (r ratings) Ratings(context.Context, *db.Tx, int64, int64) ([]nominate.Rating, error) {
+	return r, nil
+}
 
 func TestApproveNoticeConfirm(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {

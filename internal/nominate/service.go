@@ -856,7 +856,7 @@ func (s *Service) Overview(ctx context.Context, a *org.Actor, campaignID int64, 
 		if err != nil {
 			return err
 		}
-		out.CampaignID, out.CampaignTitle = c.ID, c.Title
+		out.CampaignID, out.CampaignTitle, out.UnitID = c.ID, c.Title, c.Root.ID
 		root := c.Root
 		if f.UnitID != 0 {
 			if root, err = org.UnitTx(ctx, tx, f.UnitID); err != nil {

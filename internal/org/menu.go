@@ -9,6 +9,9 @@ type MenuMay struct {
 	Roster  bool `json:"roster"`  // 党员花名册
 	Reports bool `json:"reports"` // 报告 (to the level above)
 	Notices bool `json:"notices"` // 公示 management
+	// Nominations: 推荐优秀共产党员典型 — secretaries nominate, the office
+	// approves, leaders read (package nominate decides each action).
+	Nominations bool `json:"nominations"`
 }
 
 // Menu returns the actor's menu verdicts: the tree, roster and reports
@@ -19,5 +22,5 @@ func (a *Actor) Menu() MenuMay {
 		return MenuMay{}
 	}
 	reads, writes := a.ReadsAny(), a.IsAdmin() || len(a.writePaths()) > 0
-	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes}
+	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes, Nominations: reads}
 }

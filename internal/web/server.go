@@ -22,6 +22,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/duty"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/nominate"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
@@ -39,6 +40,7 @@ type Server struct {
 	Commitment *commitment.Service
 	Notice     *notice.Service
 	Duty       *duty.Service
+	Nominate   *nominate.Service // exemplary members (推荐优秀共产党员典型)
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
