@@ -228,6 +228,38 @@ func TestDeclareNone(t *testing.T) {
 		if f.signals(orchard) != 1 {
 			t.Fatalf("signals %d", f.signals(orchard))
 		}
+		if _, err := f.s.Nominate(ctx, f.as("scyc"), f.input(f.members("市渔场", 1)[0])); err != nil {
+			t.Fatal(err)
+		}
+		// The grid: 推荐上报优秀共产党员典型 is done for the branches that
+		// submitted (a nomination, or none with a reason), owed by the others.
+		cs := &campaign.Service{DB: d, Kinds: nominate.Kinds()}
+		g, err := cs.Grid(ctx, f.as("office"), f.campaign, campaign.GridFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{"市果木园党支部": true, "市渔场": true, "老干支部": false, "机关支部": false}
+		seen := 0
+		for _, r := range g.Rows {
+			w, ok := want[r.Unit.Name]
+			if !ok {
+				continue
+			}
+			for _, c := range r.Cells {
+				for _, it := range c.Items {
+					if it.Action.Kind != nominate.KindNomination {
+						continue
+					}
+					seen++
+					if done := it.Status == campaign.StatusDone || it.Status == campaign.StatusDoneLate; done != w || !it.Automatic {
+						t.Errorf("%s: %s %s automatic %v", r.Unit.Name, it.Action.Title, it.Status, it.Automatic)
+					}
+				}
+			}
+		}
+		if seen != len(want) {
+			t.Fatalf("grid items of the kind: %d", seen)
+		}
 	})
 }
 

@@ -70,6 +70,13 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/duties/{id}":                         {"record", needRead},
 	"GET /notices/{id}":                               {"record", needRead},
 	"GET /public/notices/{id}":                        {"record", needPublic},
+	// Exemplary members (nominate): a nomination is a record of its branch;
+	// the print form adds the birth date, for those who manage the branch
+	// or approve; the public page shows names, units and deeds.
+	"GET /nominations/{id}":           {"record", needRead},
+	"GET /nominations/{id}/form":      {"record", needRead},
+	"GET /api/v1/nominations/{id}":    {"record", needRead},
+	"GET /public/units/{id}/examples": {"unit", needPublic},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -110,6 +117,9 @@ func TestRoleDataScopes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := demo.LoadKeeping(ctx, d, st.s.Org, st.s.Campaign, st.s.Commitment); err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.LoadNominations(ctx, d, st.s.Org, st.s.Campaign, st.s.Nominate); err != nil { // nominate
 			t.Fatal(err)
 		}
 
@@ -206,6 +216,7 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/meetings/", `SELECT MIN(id), unit_id FROM meetings GROUP BY unit_id`},
 			{"/duties/", `SELECT MIN(id), unit_id FROM duties GROUP BY unit_id`},
 			{"/notices/", `SELECT MIN(id), unit_id FROM notices GROUP BY unit_id`},
+			{"/nominations/", `SELECT MIN(id), unit_id FROM nominations GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)
@@ -377,7 +388,7 @@ func TestRoleDataScopes(t *testing.T) {
 			// Lists that take a unit: the roster (page, JSON, export) and
 			// the search, which must not match on private fields.
 			for _, u := range tree.Subtree(root.ID) {
-				for _, p := range []string{"/members?unit=%d", "/api/v1/members?org=%d&per_page=500", "/commitments?org=%d", "/meetings?unit=%d", "/duties?unit=%d"} {
+				for _, p := range []string{"/members?unit=%d", "/api/v1/members?org=%d&per_page=500", "/commitments?org=%d", "/meetings?unit=%d", "/duties?unit=%d", "/nominations?org=%d"} {
 					path := fmt.Sprintf(p, u.ID)
 					_, body, _ := c.do("GET", path, "", nil)
 					leak(path, body)

@@ -73,6 +73,9 @@ func New(s *Server) (*Server, error) {
 		return nil, err
 	}
 	s.views = v
+	if s.Nominate == nil && s.DB != nil {
+		s.Nominate = &nominate.Service{DB: s.DB} // without review ratings
+	}
 	s.metrics = newMetrics(s.DB)
 	s.mux = http.NewServeMux()
 	for _, r := range s.routes() {
