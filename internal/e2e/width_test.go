@@ -23,6 +23,7 @@ import (
 	"chuangzheng/internal/duty"
 	"chuangzheng/internal/idcard"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/nominate"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
@@ -70,7 +71,11 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
+	nominations := &nominate.Service{DB: d}
+	if err := demo.LoadNominations(ctx, d, orgs, campaigns, nominations); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(&web.Server{Nominate: nominations, DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
 		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
@@ -169,6 +174,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		commit := a.id(t, `SELECT id FROM commitments ORDER BY id LIMIT 1`)
 		dutyID := a.id(t, `SELECT id FROM duties ORDER BY id LIMIT 1`)
 		report := a.id(t, `SELECT id FROM reports ORDER BY id LIMIT 1`)
+		nomination := a.id(t, `SELECT id FROM nominations ORDER BY id LIMIT 1`)
 
 		// A notice is posted here (the demo has none): a short one now, the
 		// long one below.
@@ -195,6 +201,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			"{id}@/meetings/":       heldMeeting,
 			"{id}@/commitments/":    commit,
 			"{id}@/duties/":         dutyID,
+			"{id}@/nominations/":    nomination,
 			"{id}@/reports/":        report,
 			"{id}@/notices/":        noticeID,
 			"{id}@/public/notices/": noticeID,
