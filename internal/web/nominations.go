@@ -73,12 +73,12 @@ func (s *Server) showNominations(w http.ResponseWriter, r *http.Request, a *org.
 		s.fail(w, r, err)
 		return
 	}
-	if d.O, err = s.Nominate.Overview(r.Context(), a, c, nominate.Filter{UnitID: unit, Status: nominate.Status(st)}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	if st != "" && !nominate.Status(st).Valid() {
 		s.fail(w, r, apperr.Field("status", "状态无效", "Unknown status"))
+		return
+	}
+	if d.O, err = s.Nominate.Overview(r.Context(), a, c, nominate.Filter{UnitID: unit, Status: nominate.Status(st)}); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	d.Candidates = map[int64][]nominate.Candidate{}
