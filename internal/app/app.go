@@ -29,6 +29,7 @@ import (
 	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/nominate"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
@@ -281,6 +282,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	kinds = append(kinds, rectify.Kinds()...)
 	kinds = append(kinds, report.Kinds()...)
 	kinds = append(kinds, inspect.Kinds()...)
+	kinds = append(kinds, nominate.Kinds()...)
 	todos := []campaign.TodoSource{
 		meetings,
 		commitment.ProgressTodos{},
@@ -290,6 +292,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: kinds, Sources: todos, Calendars: []campaign.EventSource{meetings}}
 	reports := &report.Service{DB: d, Campaign: campaigns}
 	inspections := &inspect.Service{DB: d, Campaign: campaigns} // its folder section: inspect.Folder{} (campaign.FolderSource)
+	nominations := &nominate.Service{DB: d}                     // Ratings: the review feature's, wired at merge
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP
@@ -325,6 +328,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if err := demo.LoadInspections(ctx, d, orgs, campaigns, inspections); err != nil {
 			return fmt.Errorf("load demo inspections: %w", err)
 		}
+		if err := demo.LoadNominations(ctx, d, orgs, campaigns, nominations); err != nil {
+			return fmt.Errorf("load demo nominations: %w", err)
+		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
 	// keeps its queue in the database, so several instances share it.
@@ -356,10 +362,11 @@ func (e env) serve(ctx context.Context, args []string) error {
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
-		Rectify: rectifications,
-		Report:  reports,
-		Inspect: inspections,
-		Log:     log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
+		Rectify:  rectifications,
+		Report:   reports,
+		Inspect:  inspections,
+		Nominate: nominations,
+		Log:      log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
 	}

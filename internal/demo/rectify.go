@@ -201,12 +201,3 @@ func LoadRectify(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 	return nil
 }
 
-// secretaryOf is the account that answers for a demo branch: its secretary.
-func secretaryOf(unit string) string {
-	for _, b := range Branches {
-		if b.Name == unit {
-			return b.Secretary
-		}
-	}
-	return "jgzb"
-}

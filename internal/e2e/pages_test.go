@@ -45,6 +45,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		t.Fatalf("post notice: %v", err)
 	}
 	noticeID := fmt.Sprint(nt.ID)
+	nomination := a.id(t, `SELECT id FROM nominations ORDER BY id LIMIT 1`) // (nominate)
 	inspection := a.id(t, `SELECT id FROM inspections ORDER BY id LIMIT 1`) // (inspect)
 	bulletin := a.id(t, `SELECT id FROM bulletins ORDER BY id LIMIT 1`)
 	summaryID := a.id(t, `SELECT id FROM summaries ORDER BY id LIMIT 1`) // (report)
@@ -58,6 +59,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		"{id}@/reports/":        report,
 		"{id}@/rectifications/": entry,
 		"{id}@/notices/":        noticeID,
+		"{id}@/nominations/":    nomination,
 		"{id}@/inspections/":    inspection,
 		"{id}@/bulletins/":      bulletin,
 		"{id}@/summaries/":      summaryID,

@@ -23,6 +23,7 @@ import (
 	"chuangzheng/internal/idcard"
 	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/nominate"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
@@ -82,8 +83,12 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 	if err := demo.LoadInspections(ctx, d, orgs, campaigns, inspections); err != nil {
 		t.Fatal(err)
 	}
+	nominations := &nominate.Service{DB: d}
+	if err := demo.LoadNominations(ctx, d, orgs, campaigns, nominations); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
-		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Report: reportService, Inspect: inspections, Log: log, Version: "e2e"})
+		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Report: reportService, Inspect: inspections, Nominate: nominations, Log: log, Version: "e2e"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -101,6 +101,18 @@ func objections(ctx context.Context, tx *db.Tx, noticeID int64, private bool) ([
 
 // Post publishes a notice from a unit the actor manages; the window opens now.
 func (s *Service) Post(ctx context.Context, a *org.Actor, in PostInput) (Notice, error) {
+	var out Notice
+	err := s.DB.Update(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = PostTx(ctx, tx, a, in)
+		return err
+	})
+	return out, apperr.Wrap(err, "post notice")
+}
+
+// PostTx is Post inside the caller's transaction, so a feature's record
+// and its notice (an approval and its 公示) are written together.
+func PostTx(ctx context.Context, tx *db.Tx, a *org.Actor, in PostInput) (Notice, error) {
 	if a == nil {
 		return Notice{}, errNoActor
 	}
@@ -108,37 +120,47 @@ func (s *Service) Post(ctx context.Context, a *org.Actor, in PostInput) (Notice,
 	if err := in.Validate().Err(); err != nil {
 		return Notice{}, err
 	}
-	var out Notice
-	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		u, err := unitOf(ctx, tx, in.UnitID)
-		if err != nil {
-			return err
-		}
-		if !mayManage(a, u) {
-			return apperr.Deny()
-		}
-		if u.Closed() {
-			return apperr.Field("unit", "该组织已撤销，不能发布公示", "This organisation has been closed and cannot post notices")
-		}
-		closes := Window(tx.Local(tx.Now), in.Days)
-		now := tx.NowText()
-		var createdBy any
-		if a.UserID != 0 {
-			createdBy = a.UserID
-		}
-		id, err := tx.Insert(ctx, `INSERT INTO notices (unit_id, title, body, subject_kind, subject_id, days, opens_at, closes_at, status, addr_salt, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`,
-			u.ID, in.Title, in.Body, in.SubjectKind, in.SubjectID, in.Days, now, db.FormatTime(closes), randomHex(16), createdBy, now, now)
-		if err != nil {
-			return err
-		}
-		if out, err = getNotice(ctx, tx, id); err != nil {
-			return err
-		}
-		out.CanManage = true
-		return audit.Record(ctx, tx, who(a), "notice.post", "notice", id, nil, auditNotice(out))
-	})
-	return out, apperr.Wrap(err, "post notice")
+	u, err := unitOf(ctx, tx, in.UnitID)
+	if err != nil {
+		return Notice{}, err
+	}
+	if !mayManage(a, u) {
+		return Notice{}, apperr.Deny()
+	}
+	if u.Closed() {
+		return Notice{}, apperr.Field("unit", "该组织已撤销，不能发布公示", "This organisation has been closed and cannot post notices")
+	}
+	closes := Window(tx.Local(tx.Now), in.Days)
+	now := tx.NowText()
+	var createdBy any
+	if a.UserID != 0 {
+		createdBy = a.UserID
+	}
+	id, err := tx.Insert(ctx, `INSERT INTO notices (unit_id, title, body, subject_kind, subject_id, days, opens_at, closes_at, status, addr_salt, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`,
+		u.ID, in.Title, in.Body, in.SubjectKind, in.SubjectID, in.Days, now, db.FormatTime(closes), randomHex(16), createdBy, now, now)
+	if err != nil {
+		return Notice{}, err
+	}
+	out, err := getNotice(ctx, tx, id)
+	if err != nil {
+		return out, err
+	}
+	out.CanManage = true
+	return out, audit.Record(ctx, tx, who(a), "notice.post", "notice", id, nil, auditNotice(out))
+}
+
+// GetTx is Get inside the caller's transaction: the notice as the public
+// sees it, with its objections and answers (a feature shows them on its
+// own page).
+func GetTx(ctx context.Context, tx *db.Tx, id int64) (Notice, error) {
+	n, err := getNotice(ctx, tx, id)
+	if err != nil {
+		return n, err
+	}
+	n.Objections, err = objections(ctx, tx, id, false)
+	n.CreatedBy = ""
+	return n, err
 }
 
 // auditNotice is what the audit log keeps of a notice.

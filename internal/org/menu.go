@@ -13,6 +13,9 @@ type MenuMay struct {
 	// Inspections: 督查指导 and its bulletins, for the office and the
 	// leadership (leaders, liaison leaders).
 	Inspections bool `json:"inspections"`
+	// Nominations: 推荐优秀共产党员典型 — secretaries nominate, the office
+	// approves, leaders read (package nominate decides each action).
+	Nominations bool `json:"nominations"`
 }
 
 // Menu returns the actor's menu verdicts: the tree, roster and reports
@@ -24,5 +27,5 @@ func (a *Actor) Menu() MenuMay {
 	}
 	reads, writes := a.ReadsAny(), a.IsAdmin() || len(a.writePaths()) > 0
 	inspects := a.IsAdmin() || a.Has(RoleOffice) || a.Has(RoleLeader) || len(a.Liaisons) > 0
-	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes, Rectify: reads || a.MemberID != 0, Inspections: inspects}
+	return MenuMay{Tree: reads, Roster: reads, Reports: reads, Notices: writes, Rectify: reads || a.MemberID != 0, Inspections: inspects, Nominations: reads}
 }

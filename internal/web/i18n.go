@@ -8,6 +8,7 @@ var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meeting
 	rectifyEnglish,
 	reportEnglish,
 	inspectEnglish,
+	nominateEnglish,
 )
 
 func mergeCatalogs(cs ...map[string]string) map[string]string {

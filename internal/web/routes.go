@@ -291,6 +291,28 @@ func (s *Server) routes() []route {
 		h("PUT /api/v1/bulletins/{id}", s.apiBulletinUpdate),
 		h("POST /api/v1/bulletins/{id}/publish", s.apiBulletinPublish),
 		// (inspect:end)
+		// Exemplary members (nominate:begin).
+		h("GET /nominations", s.nominationList),
+		h("POST /nominations", s.nominationCreate),
+		h("POST /nominations/none", s.nominationNone),
+		h("POST /nominations/quotas", s.nominationQuota),
+		h("POST /nominations/approve", s.nominationApproveMany),
+		h("GET /nominations/{id}", s.nominationPage),
+		h("GET /nominations/{id}/form", s.nominationPrint),
+		h("POST /nominations/{id}/approve", s.nominationApprove),
+		h("POST /nominations/{id}/return", s.nominationReturn),
+		h("POST /nominations/{id}/confirm", s.nominationConfirm),
+		h("GET /public/units/{id}/examples", s.publicExamples),
+		h("GET /api/v1/nominations", s.apiNominations),
+		h("POST /api/v1/nominations", s.apiNominationCreate),
+		h("GET /api/v1/nominations/quotas", s.apiNominationQuotas),
+		h("POST /api/v1/nominations/quotas", s.apiNominationQuotaSet),
+		h("POST /api/v1/nominations/none", s.apiNominationNone),
+		h("GET /api/v1/nominations/{id}", s.apiNomination),
+		h("POST /api/v1/nominations/{id}/approve", s.apiNominationApprove),
+		h("POST /api/v1/nominations/{id}/return", s.apiNominationReturn),
+		h("POST /api/v1/nominations/{id}/confirm", s.apiNominationConfirm),
+		// (nominate:end)
 
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),

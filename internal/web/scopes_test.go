@@ -90,6 +90,13 @@ var scopedRoutes = map[string]struct {
 	"GET /bulletins/{id}":              {"record", needRead},
 	"GET /api/v1/bulletins/{id}":       {"record", needRead},
 	"GET /public/units/{id}/bulletins": {"unit", needPublic},
+	// Exemplary members (nominate): a nomination is a record of its branch;
+	// the print form adds the birth date, for those who manage the branch
+	// or approve; the public page shows names, units and deeds.
+	"GET /nominations/{id}":           {"record", needRead},
+	"GET /nominations/{id}/form":      {"record", needRead},
+	"GET /api/v1/nominations/{id}":    {"record", needRead},
+	"GET /public/units/{id}/examples": {"unit", needPublic},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -141,6 +148,9 @@ func TestRoleDataScopes(t *testing.T) {
 		}
 		st.s.Inspect = &inspect.Service{DB: d, Campaign: st.s.Campaign} // (inspect)
 		if err := demo.LoadInspections(ctx, d, st.s.Org, st.s.Campaign, st.s.Inspect); err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.LoadNominations(ctx, d, st.s.Org, st.s.Campaign, st.s.Nominate); err != nil { // nominate
 			t.Fatal(err)
 		}
 
@@ -242,6 +252,7 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/summaries/", `SELECT MIN(id), unit_id FROM summaries GROUP BY unit_id`},
 			{"/inspections/", `SELECT MIN(inspection_id), unit_id FROM inspection_units GROUP BY unit_id`},
 			{"/bulletins/", `SELECT MIN(id), unit_id FROM bulletins GROUP BY unit_id`},
+			{"/nominations/", `SELECT MIN(id), unit_id FROM nominations GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)
@@ -413,7 +424,7 @@ func TestRoleDataScopes(t *testing.T) {
 			// Lists that take a unit: the roster (page, JSON, export) and
 			// the search, which must not match on private fields.
 			for _, u := range tree.Subtree(root.ID) {
-				for _, p := range []string{"/members?unit=%d", "/api/v1/members?org=%d&per_page=500", "/commitments?org=%d", "/meetings?unit=%d", "/duties?unit=%d"} {
+				for _, p := range []string{"/members?unit=%d", "/api/v1/members?org=%d&per_page=500", "/commitments?org=%d", "/meetings?unit=%d", "/duties?unit=%d", "/nominations?org=%d"} {
 					path := fmt.Sprintf(p, u.ID)
 					_, body, _ := c.do("GET", path, "", nil)
 					leak(path, body)

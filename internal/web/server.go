@@ -23,6 +23,7 @@ import (
 	"chuangzheng/internal/duty"
 	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/nominate"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
@@ -43,8 +44,9 @@ type Server struct {
 	Notice     *notice.Service
 	Duty       *duty.Service
 	Rectify    *rectify.Service
-	Report     *report.Service  // written reports and activity summaries (built from DB and Campaign when nil)
-	Inspect    *inspect.Service // supervision and bulletins (督查、通报)
+	Report     *report.Service   // written reports and activity summaries (built from DB and Campaign when nil)
+	Inspect    *inspect.Service  // supervision and bulletins (督查、通报)
+	Nominate   *nominate.Service // exemplary members (推荐优秀共产党员典型)
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
@@ -83,6 +85,9 @@ func New(s *Server) (*Server, error) {
 		return nil, err
 	}
 	s.views = v
+	if s.Nominate == nil && s.DB != nil {
+		s.Nominate = &nominate.Service{DB: s.DB} // without review ratings
+	}
 	s.metrics = newMetrics(s.DB)
 	s.mux = http.NewServeMux()
 	for _, r := range s.routes() {
