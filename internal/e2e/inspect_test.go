@@ -9,6 +9,7 @@ import (
 	"chuangzheng/internal/civil"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
+	"chuangzheng/internal/demo"
 	"chuangzheng/internal/inspect"
 )
 
@@ -54,10 +55,14 @@ func TestInspectionOnPhone(t *testing.T) {
 		desk := newSession(t, a.app, desktop)
 		desk.login("office", "demo")
 		desk.open(fmt.Sprintf("/inspections/%d", in.ID))
+		desk.capture("inspection-desk-"+string(d.Engine)+".png", false)
 		desk.click(`#make-bulletin`)
 		desk.wantText("the draft", "一、总体情况", "公开栏未及时更新", "四、下一步要求")
 		desk.p().MustEval(`() => { document.querySelector('input[name="visibility"][value="internal"]').checked = true; document.querySelector('input[name="send_upward"]').checked = false }`)
 		desk.click(`#publish`)
 		desk.wantText("published", "已发布（内部）")
+		desk.open(fmt.Sprintf("/public/units/%d/bulletins", a.unitID(t, demo.RootName)))
+		desk.wantText("the public page", "督查指导情况的通报")
+		desk.capture("public-bulletins-"+string(d.Engine)+".png", false)
 	})
 }

@@ -67,7 +67,7 @@ func draftText(in Inspection) (string, string) {
 	fmt.Fprintf(&b, "各党支部：\n\n根据%s的安排，%s，局创先争优活动督查组（%s）对%d个党支部的活动方案、公开承诺等情况进行了督查指导。现将督查情况通报如下：\n\n",
 		in.CampaignTitle, in.HeldOn.Chinese(), strings.Join(team, "、"), len(in.Units))
 	b.WriteString("一、总体情况\n\n")
-	fmt.Fprintf(&b, "本次督查共检查%d个党支部、%d个检查项，其中符合%d项、基本符合%d项、不符合%d项；发现问题%d个，已全部列入整改台账%d个。\n",
+	fmt.Fprintf(&b, "本次督查共检查%d个党支部、%d个检查项，其中符合%d项、基本符合%d项、不符合%d项；发现问题%d个，其中%d个已明确整改时限并列入整改台账。\n",
 		in.Recorded, len(in.Items), counts[Meets], counts[Partly], counts[Fails], problems, entries)
 	for _, u := range in.Units {
 		if u.Finding != nil && u.Finding.Summary != "" {

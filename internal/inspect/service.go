@@ -27,6 +27,7 @@ type Service struct {
 var (
 	errNoActor  = apperr.New(apperr.Unauthorized, "请先登录", "Please log in")
 	errNotFound = apperr.NotFoundf("督查", "Inspection")
+	errRecorded = apperr.New(apperr.Conflict, "该单位的督查发现已经记录", "The findings for this unit have already been recorded")
 )
 
 func who(a *org.Actor) audit.Actor { return audit.Actor{ID: a.UserID, Name: a.Username} }
@@ -746,7 +747,7 @@ func (s *Service) Record(ctx context.Context, a *org.Actor, inspectionID int64, 
 			return err
 		}
 		if n > 0 {
-			return apperr.New(apperr.Conflict, "该单位的督查发现已经记录", "The findings for this unit have already been recorded")
+			return errRecorded
 		}
 		list, err := items(ctx, tx, inspectionID)
 		if err != nil {
@@ -762,6 +763,9 @@ func (s *Service) Record(ctx context.Context, a *org.Actor, inspectionID int64, 
 		}
 		fid, err := tx.Insert(ctx, `INSERT INTO inspection_findings (inspection_id, campaign_id, unit_id, summary, good, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			inspectionID, insp.CampaignID, unit.ID, in.Summary, in.Good, nullID(a.UserID), tx.NowText())
+		if db.IsUniqueViolation(err) { // recorded meanwhile by another inspector
+			return errRecorded
+		}
 		if err != nil {
 			return err
 		}
