@@ -2,6 +2,7 @@ package rectify
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	"chuangzheng/internal/apperr"
@@ -67,6 +68,49 @@ func (f *Filter) check() error {
 	return nil
 }
 
+// key is what ordering and counting an entry needs.
+type key struct {
+	id               int64
+	status, deadline string
+	rank             int
+}
+
+// order ranks an entry: overdue, open or in progress, done, verified.
+func (k key) order(today string) int {
+	switch {
+	case (k.status == string(Open) || k.status == string(InProgress)) && k.deadline < today:
+		return 0
+	case k.status == string(Open) || k.status == string(InProgress):
+		return 1
+	case k.status == string(Done):
+		return 2
+	}
+	return 3
+}
+
+func (k key) less(o key) bool {
+	if k.rank != o.rank {
+		return k.rank < o.rank
+	}
+	if k.deadline != o.deadline {
+		return k.deadline < o.deadline
+	}
+	return k.id < o.id
+}
+
+// matches applies the status filter.
+func (f Filter) matches(k key) bool {
+	switch f.Status {
+	case "":
+		return true
+	case FilterOverdue:
+		return k.rank == 0
+	case FilterPending:
+		return k.status != string(Verified)
+	}
+	return k.status == f.Status
+}
+
 // List reads the ledger the actor may see: overdue entries first, then by
 // deadline; done entries waiting for verification before verified ones.
 func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Ledger, error) {
@@ -101,75 +145,118 @@ func (s *Service) List(ctx context.Context, a *org.Actor, f Filter) (Ledger, err
 		if f.OwnerGone {
 			where = append(where, "r.owner_member_id IS NOT NULL AND r.status <> 'verified'")
 		}
-		// The counts by status within the other conditions.
+		// One narrow scan of every matching entry gives the counts by
+		// status, the total and the order; then only the page's entries are
+		// read whole (every entry for the export).
 		base := strings.Join(where, " AND ")
-		rows, err := tx.Query(ctx, `SELECT x.status, x.late, COUNT(*) FROM (SELECT r.status, CASE WHEN r.status IN ('open', 'in_progress') AND r.deadline < ? THEN 1 ELSE 0 END AS late
-			FROM rectifications r `+org.JoinUnit("u", "r.unit_id")+` WHERE `+base+`) x GROUP BY x.status, x.late`, append([]any{today}, args...)...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var st string
-			var late, n int
-			if err := rows.Scan(&st, &late, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			out.Counts[st] += n
-			out.Counts["all"] += n
-			if late == 1 {
-				out.Counts[FilterOverdue] += n
-			}
-			if st != string(Verified) {
-				out.Counts[FilterPending] += n
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		switch f.Status {
-		case "":
-		case FilterOverdue:
-			where, args = append(where, "r.status IN ('open', 'in_progress') AND r.deadline < ?"), append(args, today)
-		case FilterPending:
-			where = append(where, "r.status <> 'verified'")
-		default:
-			where, args = append(where, "r.status = ?"), append(args, f.Status)
-		}
-		q := `SELECT ` + rowCols + ` FROM rectifications r ` + org.JoinUnit("u", "r.unit_id") + ` WHERE ` + strings.Join(where, " AND ") + `
-			ORDER BY CASE WHEN r.status IN ('open', 'in_progress') AND r.deadline < ? THEN 0 WHEN r.status IN ('open', 'in_progress') THEN 1 WHEN r.status = 'done' THEN 2 ELSE 3 END,
-			r.deadline, r.id`
-		args = append(args, today)
-		if f.PerPage > 0 && !f.OwnerGone {
-			q += ` LIMIT ? OFFSET ?`
-			args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
-		}
-		rs, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		day := tx.Today()
-		for rs.Next() {
-			r, err := scanRow(rs, day)
+		from := ` FROM rectifications r ` + org.JoinUnit("u", "r.unit_id") + ` WHERE ` + base
+		var keys []key
+		paged := f.PerPage > 0 && !f.OwnerGone
+		if paged {
+			rs, err := tx.Query(ctx, `SELECT r.id, r.status, r.deadline`+from, args...)
 			if err != nil {
-				rs.Close()
 				return err
 			}
-			out.Rows = append(out.Rows, r)
+			for rs.Next() {
+				var k key
+				if err := rs.Scan(&k.id, &k.status, &k.deadline); err != nil {
+					rs.Close()
+					return err
+				}
+				keys = append(keys, k)
+			}
+			rs.Close()
+			if err := rs.Err(); err != nil {
+				return err
+			}
+		} else {
+			rs, err := tx.Query(ctx, `SELECT `+rowCols+from, args...)
+			if err != nil {
+				return err
+			}
+			day := tx.Today()
+			for rs.Next() {
+				r, err := scanRow(rs, day)
+				if err != nil {
+					rs.Close()
+					return err
+				}
+				out.Rows = append(out.Rows, r)
+				keys = append(keys, key{id: r.ID, status: string(r.Status), deadline: r.Deadline.String()})
+			}
+			rs.Close()
+			if err := rs.Err(); err != nil {
+				return err
+			}
 		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return err
+		kept := keys[:0]
+		for _, k := range keys {
+			k.rank = k.order(today)
+			out.Counts[k.status]++
+			out.Counts["all"]++
+			if k.rank == 0 {
+				out.Counts[FilterOverdue]++
+			}
+			if k.status != string(Verified) {
+				out.Counts[FilterPending]++
+			}
+			if f.matches(k) {
+				kept = append(kept, k)
+			}
+		}
+		keys = kept
+		sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+		out.Total = len(keys)
+		if paged {
+			// The page: its ids, read whole.
+			lo := min((f.Page-1)*f.PerPage, len(keys))
+			hi := min(lo+f.PerPage, len(keys))
+			page := keys[lo:hi]
+			ids := make([]int64, len(page))
+			for i, k := range page {
+				ids[i] = k.id
+			}
+			byID := map[int64]Row{}
+			day := tx.Today()
+			err := chunks(ids, func(part []any) error {
+				rs, err := tx.Query(ctx, `SELECT `+rowCols+` FROM rectifications r WHERE r.id IN (`+db.In(len(part))+`)`, part...)
+				if err != nil {
+					return err
+				}
+				defer rs.Close()
+				for rs.Next() {
+					r, err := scanRow(rs, day)
+					if err != nil {
+						return err
+					}
+					byID[r.ID] = r
+				}
+				return rs.Err()
+			})
+			if err != nil {
+				return err
+			}
+			out.Rows = make([]Row, 0, len(ids))
+			for _, id := range ids {
+				out.Rows = append(out.Rows, byID[id])
+			}
+		} else {
+			// Every entry (the export, the owners who left): in the same order.
+			order := make(map[int64]int, len(keys))
+			for i, k := range keys {
+				order[k.id] = i + 1
+			}
+			all := out.Rows[:0]
+			for _, r := range out.Rows {
+				if order[r.ID] > 0 {
+					all = append(all, r)
+				}
+			}
+			sort.Slice(all, func(i, j int) bool { return order[all[i].ID] < order[all[j].ID] })
+			out.Rows = all
 		}
 		if err := hydrate(ctx, tx, a, out.Rows); err != nil {
 			return err
-		}
-		switch f.Status {
-		case "":
-			out.Total = out.Counts["all"]
-		default:
-			out.Total = out.Counts[f.Status]
 		}
 		if f.OwnerGone {
 			kept := out.Rows[:0]
