@@ -1,0 +1,102 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"chuangzheng/internal/apperr"
+	"chuangzheng/internal/campaign"
+	"chuangzheng/internal/civil"
+	"chuangzheng/internal/db"
+	"chuangzheng/internal/org"
+)
+
+// Folder is a unit's reviewer folder (点评材料) for a round: the sections
+// the registered sources give (reports, commitments and their progress,
+// the ledger's open problems, inspection findings) and the unit's earlier
+// reviews, with who reviews it and whether the reader may write the review.
+type Folder struct {
+	CampaignID    int64                    `json:"campaign_id"`
+	CampaignTitle string                   `json:"campaign_title"`
+	Round         Round                    `json:"round"`
+	Unit          org.Unit                 `json:"unit"`
+	Reviewers     []Reviewer               `json:"reviewers"`
+	Sections      []campaign.FolderSection `json:"sections"`
+	Earlier       []Review                 `json:"earlier"` // this unit's reviews so far, newest first
+	Scale         []string                 `json:"scale"`
+	CanReview     bool                     `json:"can_review"`
+	Refusal       string                   `json:"refusal,omitempty"` // why not, when the reader is a reviewer
+	RefusalEn     string                   `json:"refusal_en,omitempty"`
+	Late          bool                     `json:"late"` // a review written now is marked 迟评
+}
+
+// earlierOrder places the earlier reviews after the sources' sections.
+const earlierOrder = 90
+
+// Folder assembles unit unitID's folder for round seq, for its readers
+// and its reviewers. One read transaction: every source reads in it.
+func (s *Service) Folder(ctx context.Context, a *org.Actor, campaignID int64, seq int, unitID int64) (Folder, error) {
+	var f Folder
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		if a == nil {
+			return errNoActor
+		}
+		c, err := loadCampaign(ctx, tx, campaignID)
+		if err != nil {
+			return err
+		}
+		if f.Round, err = roundTx(ctx, tx, c, seq); err != nil {
+			return err
+		}
+		if f.Unit, err = org.UnitTx(ctx, tx, unitID); err != nil {
+			return err
+		}
+		if !f.Unit.Within(c.Root.Path) {
+			return apperr.Field("org", "该组织不在本次活动范围内", "This organisation is not covered by the campaign")
+		}
+		if f.Reviewers, err = reviewersTx(ctx, tx, c.ID, f.Round, f.Unit); err != nil {
+			return err
+		}
+		if !mayOpenFolder(a, f.Reviewers, f.Unit) {
+			return apperr.Deny()
+		}
+		f.CampaignID, f.CampaignTitle = c.ID, c.Title
+		if err := mayReviewUnit(ctx, tx, a, f.Reviewers, f.Unit); err == nil {
+			f.CanReview = true
+		} else if ae := apperr.As(err); ae != nil && ae == errOwn {
+			f.Refusal, f.RefusalEn = ae.Message("zh"), ae.Message("en")
+		} else if ae == nil {
+			return err
+		}
+		f.Late = f.Round.Closed(tx.Today())
+		if f.Scale, err = scaleTx(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		f.Sections = []campaign.FolderSection{}
+		for _, src := range s.Folders {
+			secs, err := src.Folder(ctx, tx, c.ID, f.Unit.ID, f.Round.Seq)
+			if err != nil {
+				return err
+			}
+			f.Sections = append(f.Sections, secs...)
+		}
+		if f.Earlier, err = listTx(ctx, tx, a, Filter{CampaignID: c.ID, UnitID: f.Unit.ID}); err != nil {
+			return err
+		}
+		sec := campaign.FolderSection{Order: earlierOrder, Title: "历次点评", TitleEn: "Earlier reviews", Items: []campaign.FolderItem{}}
+		for _, r := range f.Earlier {
+			if r.UnitID != f.Unit.ID {
+				continue
+			}
+			it := campaign.FolderItem{Label: fmt.Sprintf("第%d轮 · %s", r.Round, r.ReviewerName), Text: r.Direction, Status: r.Rating,
+				Link: fmt.Sprintf("/reviews/%d", r.ID), Late: r.Late}
+			it.Date = civil.FromTime(tx.Local(db.ParseTime(r.CreatedAt))).Chinese()
+			sec.Items = append(sec.Items, it)
+		}
+		f.Sections = append(f.Sections, sec)
+		sort.SliceStable(f.Sections, func(i, j int) bool { return f.Sections[i].Order < f.Sections[j].Order })
+		return nil
+	})
+	return f, apperr.Wrap(err, "reviewer folder")
+}
