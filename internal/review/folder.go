@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -64,10 +65,10 @@ func (s *Service) Folder(ctx context.Context, a *org.Actor, campaignID int64, se
 		f.CampaignID, f.CampaignTitle = c.ID, c.Title
 		if err := mayReviewUnit(ctx, tx, a, f.Reviewers, f.Unit); err == nil {
 			f.CanReview = true
-		} else if ae := apperr.As(err); ae != nil && ae == errOwn {
-			f.Refusal, f.RefusalEn = ae.Message("zh"), ae.Message("en")
-		} else if ae == nil {
+		} else if apperr.CodeOf(err) == apperr.Internal {
 			return err
+		} else if errors.Is(err, errOwn) {
+			f.Refusal, f.RefusalEn = errOwn.Message("zh"), errOwn.Message("en")
 		}
 		f.Late = f.Round.Closed(tx.Today())
 		if f.Scale, err = scaleTx(ctx, tx, c.ID); err != nil {
