@@ -31,6 +31,7 @@ import (
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/review"
 	"chuangzheng/internal/web"
 )
 
@@ -268,8 +269,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
-		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
+	reviews := &review.Service{DB: d, Folders: []campaign.FolderSource{commitment.Folder{}}}
+	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...), review.Kinds()...),
+		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}, review.Todos{}}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP
@@ -326,7 +328,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Review: reviews,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err

@@ -30,6 +30,13 @@ type Folder struct {
 	Refusal       string                   `json:"refusal,omitempty"` // why not, when the reader is a reviewer
 	RefusalEn     string                   `json:"refusal_en,omitempty"`
 	Late          bool                     `json:"late"` // a review written now is marked 迟评
+	Members       []Ref                    `json:"members,omitempty"` // the unit's members: owners of raised problems
+}
+
+// Ref names a member.
+type Ref struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // earlierOrder places the earlier reviews after the sources' sections.
@@ -71,6 +78,15 @@ func (s *Service) Folder(ctx context.Context, a *org.Actor, campaignID int64, se
 			f.Refusal, f.RefusalEn = errOwn.Message("zh"), errOwn.Message("en")
 		}
 		f.Late = f.Round.Closed(tx.Today())
+		if f.CanReview {
+			ms, err := membersOf(ctx, tx, f.Unit)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				f.Members = append(f.Members, Ref{ID: m.ID, Name: m.Name})
+			}
+		}
 		if f.Scale, err = scaleTx(ctx, tx, c.ID); err != nil {
 			return err
 		}

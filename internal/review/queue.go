@@ -431,3 +431,97 @@ func Kinds() []campaign.Kind {
 		{Code: KindStatement, Label: "整改表态", LabelEn: "Rectification statement"},
 	}
 }
+
+// Assignment is a unit of the campaign with its reviewers for a round.
+type Assignment struct {
+	Unit      org.Unit   `json:"unit"`
+	Reviewers []Reviewer `json:"reviewers"`
+}
+
+// Assignments lists, for the office, every branch (and every unit with a
+// liaison leader) of the campaign with its reviewers in round seq, and the
+// leaders who may be given a unit (those who have been liaison leaders, and
+// the rounds' heads).
+func (s *Service) Assignments(ctx context.Context, a *org.Actor, campaignID int64, seq int) ([]Assignment, error) {
+	out := []Assignment{}
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		c, err := loadCampaign(ctx, tx, campaignID)
+		if err != nil {
+			return err
+		}
+		if !mayConfigure(a, c.Root) {
+			return apperr.Deny()
+		}
+		r, err := roundTx(ctx, tx, c, seq)
+		if err != nil {
+			return err
+		}
+		units, err := org.UnitsBelowTx(ctx, tx, c.Root, org.Branch)
+		if err != nil {
+			return err
+		}
+		withLiaison, err := liaisonUnitsBelow(ctx, tx, c.Root)
+		if err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		for _, u := range units {
+			seen[u.ID] = true
+		}
+		for _, id := range withLiaison {
+			if !seen[id] {
+				u, err := org.UnitTx(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				if u.ID != c.Root.ID {
+					units = append(units, u)
+				}
+			}
+		}
+		sort.Slice(units, func(i, j int) bool { return units[i].Path < units[j].Path })
+		for _, u := range units {
+			if u.ClosedAt != "" {
+				continue
+			}
+			rs, err := reviewersTx(ctx, tx, c.ID, r, u)
+			if err != nil {
+				return err
+			}
+			out = append(out, Assignment{Unit: u, Reviewers: rs})
+		}
+		return nil
+	})
+	return out, apperr.Wrap(err, "review assignments")
+}
+
+// Leaders lists the members who may be given a unit to review: those who
+// are or were liaison leaders in the campaign's tree, and the rounds' heads.
+func (s *Service) Leaders(ctx context.Context, a *org.Actor, campaignID int64) ([]Ref, error) {
+	out := []Ref{}
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		c, err := loadCampaign(ctx, tx, campaignID)
+		if err != nil {
+			return err
+		}
+		if !mayConfigure(a, c.Root) {
+			return apperr.Deny()
+		}
+		in := org.Subtree("u", c.Root.Path)
+		rows, err := tx.Query(ctx, `SELECT DISTINCT m.id, m.name FROM liaisons l JOIN members m ON m.id = l.member_id `+org.JoinUnit("u", "l.unit_id")+`
+			WHERE `+in.SQL+` ORDER BY m.id`, in.Args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r Ref
+			if err := rows.Scan(&r.ID, &r.Name); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, apperr.Wrap(err, "review leaders")
+}

@@ -70,6 +70,11 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/duties/{id}":                         {"record", needRead},
 	"GET /notices/{id}":                               {"record", needRead},
 	"GET /public/notices/{id}":                        {"record", needPublic},
+	// Leadership reviews (review): a review of a unit or member, read by
+	// the unit's readers, its own members (unit reviews), the reviewed
+	// member and the author.
+	"GET /reviews/{id}":        {"record", needRead},
+	"GET /api/v1/reviews/{id}": {"record", needRead},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},

@@ -25,6 +25,7 @@ import (
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/review"
 	"chuangzheng/internal/textin"
 )
 
@@ -39,6 +40,7 @@ type Server struct {
 	Commitment *commitment.Service
 	Notice     *notice.Service
 	Duty       *duty.Service
+	Review     *review.Service
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
@@ -65,6 +67,9 @@ type Server struct {
 func New(s *Server) (*Server, error) {
 	if s.Log == nil {
 		s.Log = slog.Default()
+	}
+	if s.Review == nil {
+		s.Review = &review.Service{DB: s.DB} // without folder sources (tests)
 	}
 	v, err := loadViews(s.zone)
 	if err != nil {
