@@ -117,6 +117,9 @@ func TestRoleDataScopes(t *testing.T) {
 		if err := demo.LoadKeeping(ctx, d, st.s.Org, st.s.Campaign, st.s.Commitment); err != nil {
 			t.Fatal(err)
 		}
+		if err := demo.LoadReviews(ctx, d, st.s.Org, st.s.Campaign); err != nil { // reviews (review)
+			t.Fatal(err)
+		}
 
 		// Demo data by name.
 		tree, err := st.s.Org.Tree(ctx, sys)
@@ -211,6 +214,7 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/meetings/", `SELECT MIN(id), unit_id FROM meetings GROUP BY unit_id`},
 			{"/duties/", `SELECT MIN(id), unit_id FROM duties GROUP BY unit_id`},
 			{"/notices/", `SELECT MIN(id), unit_id FROM notices GROUP BY unit_id`},
+			{"/reviews/", `SELECT MIN(id), unit_id FROM reviews GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)
