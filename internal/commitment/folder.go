@@ -40,15 +40,21 @@ func (Folder) Folder(ctx context.Context, tx *db.Tx, campaignID, unitID int64, r
 		return nil, err
 	}
 	in := org.Subtree("u", u.Path)
-	rows, err := tx.Query(ctx, `SELECT c.id, c.kind, u.name, COALESCE(m.name, ''), c.state,
-		(SELECT COUNT(*) FROM commitment_items i WHERE i.commitment_id = c.id),
-		(SELECT COUNT(*) FROM commitment_progress p WHERE p.commitment_id = c.id),
-		COALESCE((SELECT MAX(p.created_at) FROM commitment_progress p WHERE p.commitment_id = c.id), ''),
-		(SELECT COUNT(*) FROM commitment_verdicts v WHERE v.commitment_id = c.id AND v.verdict = 'kept'),
-		(SELECT COUNT(*) FROM commitment_verdicts v WHERE v.commitment_id = c.id AND v.verdict = 'partly'),
-		(SELECT COUNT(*) FROM commitment_verdicts v WHERE v.commitment_id = c.id AND v.verdict NOT IN ('kept', 'partly'))
-		FROM commitments c `+org.JoinUnit("u", "c.unit_id")+` LEFT JOIN members m ON m.id = c.member_id
-		WHERE c.campaign_id = ? AND `+in.SQL+` ORDER BY CASE WHEN c.kind = 'branch' THEN 0 ELSE 1 END, u.path, m.name, c.id`,
+	// One statement: the unit's commitments, then their items, progress and
+	// verdicts aggregated over just those commitments (set-based, so the
+	// cost does not grow with per-row subqueries).
+	rows, err := tx.Query(ctx, `WITH cs AS (SELECT c.id, c.kind, u.name AS unit_name, COALESCE(m.name, '') AS member_name, c.state, u.path
+			FROM commitments c `+org.JoinUnit("u", "c.unit_id")+` LEFT JOIN members m ON m.id = c.member_id
+			WHERE c.campaign_id = ? AND `+in.SQL+`)
+		SELECT cs.id, cs.kind, cs.unit_name, cs.member_name, cs.state, COALESCE(i.n, 0), COALESCE(p.n, 0), COALESCE(p.last, ''),
+			COALESCE(v.kept, 0), COALESCE(v.partly, 0), COALESCE(v.other, 0)
+		FROM cs
+		LEFT JOIN (SELECT commitment_id, COUNT(*) AS n FROM commitment_items WHERE commitment_id IN (SELECT id FROM cs) GROUP BY commitment_id) i ON i.commitment_id = cs.id
+		LEFT JOIN (SELECT commitment_id, COUNT(*) AS n, MAX(created_at) AS last FROM commitment_progress WHERE commitment_id IN (SELECT id FROM cs) GROUP BY commitment_id) p ON p.commitment_id = cs.id
+		LEFT JOIN (SELECT commitment_id, SUM(CASE WHEN verdict = 'kept' THEN 1 ELSE 0 END) AS kept, SUM(CASE WHEN verdict = 'partly' THEN 1 ELSE 0 END) AS partly,
+			SUM(CASE WHEN verdict NOT IN ('kept', 'partly') THEN 1 ELSE 0 END) AS other
+			FROM commitment_verdicts WHERE commitment_id IN (SELECT id FROM cs) GROUP BY commitment_id) v ON v.commitment_id = cs.id
+		ORDER BY CASE WHEN cs.kind = 'branch' THEN 0 ELSE 1 END, cs.path, cs.member_name, cs.id`,
 		append([]any{campaignID}, in.Args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("commitment folder: %w", err)

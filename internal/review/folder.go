@@ -29,7 +29,7 @@ type Folder struct {
 	CanReview     bool                     `json:"can_review"`
 	Refusal       string                   `json:"refusal,omitempty"` // why not, when the reader is a reviewer
 	RefusalEn     string                   `json:"refusal_en,omitempty"`
-	Late          bool                     `json:"late"` // a review written now is marked 迟评
+	Late          bool                     `json:"late"`              // a review written now is marked 迟评
 	Members       []Ref                    `json:"members,omitempty"` // the unit's members: owners of raised problems
 }
 
