@@ -170,19 +170,13 @@ func unitQueue(ctx context.Context, tx *db.Tx, a *org.Actor, c camp, r Round, to
 		}
 	}
 	if r.Mode == ByLiaison {
-		rows, err := tx.Query(ctx, `SELECT unit_id FROM liaisons WHERE member_id = ? AND ended_on = ''`, a.MemberID)
+		units, err := org.LiaisonUnitsOfTx(ctx, tx, a.MemberID)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, id := range units {
 			cand[id] = true
 		}
-		rows.Close()
 	}
 	out := []QueueUnit{}
 	for id := range cand {
@@ -321,19 +315,23 @@ func (Todos) Todos(ctx context.Context, tx *db.Tx, userID int64, unitIDs []int64
 	today := tx.Today()
 	if memberID != 0 {
 		// Units this member reviews: liaison units and reassignments, by campaign.
-		rows, err := tx.Query(ctx, `SELECT l.unit_id FROM liaisons l WHERE l.member_id = ? AND l.ended_on = ''
-			UNION SELECT a.unit_id FROM review_assignments a WHERE a.reviewer_member_id = ? AND a.ended_at = ''`, memberID, memberID)
+		units, err := org.LiaisonUnitsOfTx(ctx, tx, memberID)
 		if err != nil {
 			return nil, err
 		}
-		var units []int64
+		rows, err := tx.Query(ctx, `SELECT DISTINCT unit_id FROM review_assignments WHERE reviewer_member_id = ? AND ended_at = '' ORDER BY unit_id`, memberID)
+		if err != nil {
+			return nil, err
+		}
 		for rows.Next() {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			units = append(units, id)
+			if !containsID(units, id) {
+				units = append(units, id)
+			}
 		}
 		rows.Close()
 		byCampaign := map[int64]int{}
@@ -507,21 +505,11 @@ func (s *Service) Leaders(ctx context.Context, a *org.Actor, campaignID int64) (
 		if !mayConfigure(a, c.Root) {
 			return apperr.Deny()
 		}
-		in := org.Subtree("u", c.Root.Path)
-		rows, err := tx.Query(ctx, `SELECT DISTINCT m.id, m.name FROM liaisons l JOIN members m ON m.id = l.member_id `+org.JoinUnit("u", "l.unit_id")+`
-			WHERE `+in.SQL+` ORDER BY m.id`, in.Args...)
-		if err != nil {
-			return err
+		ls, err := org.LiaisonLeadersBelowTx(ctx, tx, c.Root)
+		for _, l := range ls {
+			out = append(out, Ref{ID: l.MemberID, Name: l.Leader})
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r Ref
-			if err := rows.Scan(&r.ID, &r.Name); err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, apperr.Wrap(err, "review leaders")
 }

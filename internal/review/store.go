@@ -158,20 +158,14 @@ func reviewersTx(ctx context.Context, tx *db.Tx, campaignID int64, r Round, u or
 		}
 		return out, nil
 	}
-	rows, err = tx.Query(ctx, `SELECT l.member_id, m.name FROM liaisons l JOIN members m ON m.id = l.member_id
-		WHERE l.unit_id = ? AND l.ended_on = '' ORDER BY l.id`, u.ID)
+	ls, err := org.CurrentLiaisonsTx(ctx, tx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		v := Reviewer{Source: "liaison"}
-		if err := rows.Scan(&v.MemberID, &v.Name); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
+	for _, l := range ls {
+		out = append(out, Reviewer{MemberID: l.MemberID, Name: l.Leader, Source: "liaison"})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 type memberRow struct {
@@ -286,21 +280,7 @@ func loadStatements(ctx context.Context, tx *db.Tx, r *Review) error {
 // liaison leader (a branch review also answers for its 党小组's liaisons
 // on the progress grid).
 func liaisonUnitsBelow(ctx context.Context, tx *db.Tx, u org.Unit) ([]int64, error) {
-	in := org.Subtree("u", u.Path)
-	rows, err := tx.Query(ctx, `SELECT DISTINCT l.unit_id FROM liaisons l `+org.JoinUnit("u", "l.unit_id")+` WHERE l.ended_on = '' AND `+in.SQL+` ORDER BY l.unit_id`, in.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return org.LiaisonUnitsBelowTx(ctx, tx, u)
 }
 
 func fmtInt(n int) string { return fmt.Sprintf("%d", n) }
