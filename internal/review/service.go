@@ -600,29 +600,41 @@ func (s *Service) Publish(ctx context.Context, a *org.Actor, id int64) error {
 	return apperr.Wrap(err, "publish review")
 }
 
-// Published lists a unit subtree's published unit reviews, for the public
-// board (no login).
-func (s *Service) Published(ctx context.Context, unitID int64) ([]Review, error) {
+// Published lists a unit subtree's published unit reviews with their
+// problems, for the public board (no login): what the reviewer chose to
+// publish, without the rating (kept for the assessment) and the ledger.
+func (s *Service) Published(ctx context.Context, unitID int64) (org.Unit, []Review, error) {
 	out := []Review{}
+	var u org.Unit
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		u, err := org.UnitTx(ctx, tx, unitID)
-		if err != nil {
+		var err error
+		if u, err = org.UnitTx(ctx, tx, unitID); err != nil {
 			return err
 		}
 		in := org.Subtree("u", u.Path)
-		rows, err := tx.Query(ctx, `SELECT `+reviewCols+reviewFrom+` WHERE r.published = TRUE AND r.member_id IS NULL AND `+in.SQL+` ORDER BY r.created_at DESC LIMIT 100`, in.Args...)
+		rows, err := tx.Query(ctx, `SELECT `+reviewCols+reviewFrom+` WHERE r.published = TRUE AND r.member_id IS NULL AND `+in.SQL+` ORDER BY r.created_at DESC, r.id DESC LIMIT 100`, in.Args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		for rows.Next() {
 			r, err := scanReview(rows)
 			if err != nil {
+				rows.Close()
 				return err
 			}
+			r.Rating, r.MeetingID, r.MeetingTitle, r.CreatedBy = "", 0, "", 0
 			out = append(out, r)
 		}
-		return rows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			if err := loadProblems(ctx, tx, &out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return out, apperr.Wrap(err, "published reviews")
+	return u, out, apperr.Wrap(err, "published reviews")
 }

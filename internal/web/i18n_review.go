@@ -93,4 +93,6 @@ var reviewEnglish = map[string]string{
 	"点评轮次已保存": "Rounds saved",
 	"点评人已改派":  "Reviewer reassigned",
 	"点评会上的点评": "Reviews held at this meeting",
+	"%s 领导点评": "%s: leadership reviews",
+	"暂无公开的点评": "No published review yet",
 }

@@ -438,3 +438,22 @@ func (s *Server) reviewReassign(w http.ResponseWriter, r *http.Request) {
 	flash(w, translate(langOf(r), "点评人已改派"))
 	http.Redirect(w, r, fmt.Sprintf("/reviews/rounds?campaign=%d&round=%d", in.CampaignID, in.Round), http.StatusSeeOther)
 }
+
+// publicUnitReviews is /public/units/{id}/reviews: the reviews the
+// reviewers chose to publish, for anyone (no login).
+func (s *Server) publicUnitReviews(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, list, err := s.Review.Published(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "public_reviews", struct {
+		Unit    org.Unit
+		Reviews []review.Review
+	}{u, list})
+}

@@ -205,3 +205,36 @@ func TestReviewPagesAndAPI(t *testing.T) {
 		}
 	})
 }
+
+// A review is public only when chosen: the public page shows it after
+// publication, without its rating.
+func TestReviewPublish(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		st, c, units := newReviewSite(t, d)
+		orchard := units["市果木园党支部"]
+		wu := st.client()
+		wu.login(account.Pinyin("吴飞鹏"))
+		anon := st.client()
+		code, body, _ := wu.do("POST", "/api/v1/reviews", fmt.Sprintf(`{"campaign_id":%d,"round":1,"unit_id":%d,"method":"onsite","achievements":"果园管护到位。","rating":"较好"}`, c, orchard), nil)
+		if code != 201 {
+			t.Fatalf("create %d %s", code, body)
+		}
+		var r struct{ ID int64 }
+		_ = json.Unmarshal([]byte(body), &r)
+		path := fmt.Sprintf("/public/units/%d/reviews", orchard)
+		if code, body, _ := anon.do("GET", path, "", nil); code != 200 || strings.Contains(body, "果园管护到位。") {
+			t.Fatalf("unpublished shown: %d", code)
+		}
+		sec := st.client()
+		sec.login("sgmydzb")
+		if code, _, _ := sec.do("POST", fmt.Sprintf("/api/v1/reviews/%d/publish", r.ID), "", nil); code != 403 {
+			t.Fatalf("the reviewed branch publishes: %d", code)
+		}
+		if code, _, _ := wu.do("POST", fmt.Sprintf("/api/v1/reviews/%d/publish", r.ID), "", nil); code != 201 {
+			t.Fatalf("publish: %d", code)
+		}
+		if code, body, _ := anon.do("GET", path, "", nil); code != 200 || !strings.Contains(body, "果园管护到位。") || strings.Contains(body, "较好") {
+			t.Fatalf("published page: %d", code)
+		}
+	})
+}

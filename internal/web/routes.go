@@ -237,6 +237,7 @@ func (s *Server) routes() []route {
 		h("GET /reviews/{id}", s.reviewPage),
 		h("POST /reviews/{id}/statements", s.reviewStatement),
 		h("POST /reviews/{id}/publish", s.reviewPublish),
+		h("GET /public/units/{id}/reviews", s.publicUnitReviews),
 		h("GET /api/v1/reviews", s.apiReviews),
 		h("POST /api/v1/reviews", s.apiReviewCreate),
 		h("GET /api/v1/reviews/queue", s.apiReviewQueue),

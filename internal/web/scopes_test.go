@@ -73,8 +73,9 @@ var scopedRoutes = map[string]struct {
 	// Leadership reviews (review): a review of a unit or member, read by
 	// the unit's readers, its own members (unit reviews), the reviewed
 	// member and the author.
-	"GET /reviews/{id}":        {"record", needRead},
-	"GET /api/v1/reviews/{id}": {"record", needRead},
+	"GET /reviews/{id}":              {"record", needRead},
+	"GET /api/v1/reviews/{id}":       {"record", needRead},
+	"GET /public/units/{id}/reviews": {"unit", needPublic},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
