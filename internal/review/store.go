@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"chuangzheng/internal/apperr"
@@ -282,5 +281,3 @@ func loadStatements(ctx context.Context, tx *db.Tx, r *Review) error {
 func liaisonUnitsBelow(ctx context.Context, tx *db.Tx, u org.Unit) ([]int64, error) {
 	return org.LiaisonUnitsBelowTx(ctx, tx, u)
 }
-
-func fmtInt(n int) string { return fmt.Sprintf("%d", n) }

@@ -405,9 +405,7 @@ func (s *Server) reviewRoundsSave(w http.ResponseWriter, r *http.Request) {
 		cfg.Rounds = append(cfg.Rounds, review.RoundInput{Seq: i, PhaseSeq: int(formInt(r, "phase"+n)), Title: r.PostFormValue("title" + n),
 			Mode: review.Mode(r.PostFormValue("mode" + n)), HeadMemberID: formInt(r, "head"+n)})
 	}
-	for _, l := range strings.FieldsFunc(r.PostFormValue("scale"), func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == ' ' }) {
-		cfg.Scale = append(cfg.Scale, l)
-	}
+	cfg.Scale = strings.FieldsFunc(r.PostFormValue("scale"), func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == ' ' })
 	if _, err := s.Review.Configure(r.Context(), a, c, cfg); err != nil {
 		if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict {
 			s.showReviewRounds(w, r, a, c, status(code), reviewRoundsData{Message: apperr.As(err).Message(langOf(r))})
