@@ -238,3 +238,65 @@ func TestReviewPublish(t *testing.T) {
 		}
 	})
 }
+
+// The office's forms (rounds, scale, reassignment) and the secretary's
+// member list, as the pages post them.
+func TestReviewForms(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		st, c, units := newReviewSite(t, d)
+		office := st.client()
+		office.login("office")
+		form := url.Values{"campaign": {fmt.Sprint(c)}, "use1": {"1"}, "phase1": {"4"}, "mode1": {"liaison"}, "use2": {"1"}, "phase2": {"5"}, "mode2": {"liaison"},
+			"use3": {"1"}, "phase3": {"7"}, "mode3": {"liaison"}, "use4": {"1"}, "phase4": {"6"}, "title4": {"承诺自查点评"}, "mode4": {"liaison"}, "scale": {"优秀、合格、不合格"}}
+		if code, _, _ := office.do("POST", "/reviews/rounds", form.Encode(), nil); code != 303 {
+			t.Fatalf("rounds form: %d", code)
+		}
+		if _, body, _ := office.do("GET", fmt.Sprintf("/api/v1/reviews/rounds?campaign=%d", c), "", nil); !strings.Contains(body, "承诺自查点评") || !strings.Contains(body, "不合格") {
+			t.Fatalf("rounds: %s", body)
+		}
+		form.Set("phase4", "99")
+		if code, _, _ := office.do("POST", "/reviews/rounds", form.Encode(), nil); code != 422 {
+			t.Fatalf("bad phase: %d", code)
+		}
+		var dong int64
+		_ = d.View(context.Background(), func(tx *db.Tx) error {
+			return tx.QueryRow(context.Background(), `SELECT id FROM members WHERE name = '董艳德'`).Scan(&dong)
+		})
+		re := url.Values{"campaign": {fmt.Sprint(c)}, "round": {"1"}, "unit": {fmt.Sprint(units["机关支部"])}, "reviewer": {fmt.Sprint(dong)}}
+		if code, _, _ := office.do("POST", "/reviews/reassign", re.Encode(), nil); code != 303 {
+			t.Fatalf("reassign form: %d", code)
+		}
+		if _, body, _ := office.do("GET", fmt.Sprintf("/reviews/rounds?campaign=%d&round=1", c), "", nil); !strings.Contains(body, "创争办指派") {
+			t.Fatal("the reassignment is not shown")
+		}
+		// The secretary reviews two members as a list.
+		sec := st.client()
+		sec.login("scyc")
+		var ids []int64
+		_ = d.View(context.Background(), func(tx *db.Tx) error {
+			rows, err := tx.Query(context.Background(), `SELECT m.id FROM members m JOIN users us ON us.member_id = m.id WHERE m.unit_id = ? AND us.username <> 'scyc' ORDER BY m.id LIMIT 2`, units["市渔场"])
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				_ = rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			return rows.Err()
+		})
+		list := url.Values{"campaign": {fmt.Sprint(c)}, "round": {"1"}, "branch": {fmt.Sprint(units["市渔场"])}}
+		for _, id := range ids {
+			list.Add("member", fmt.Sprint(id))
+			list.Set(fmt.Sprintf("text%d", id), "践诺积极。")
+			list.Set(fmt.Sprintf("rating%d", id), "优秀")
+		}
+		if code, _, _ := sec.do("POST", "/reviews/members", list.Encode(), nil); code != 303 {
+			t.Fatalf("member list: %d", code)
+		}
+		if _, body, _ := sec.do("GET", fmt.Sprintf("/reviews?campaign=%d&round=1", c), "", nil); !strings.Contains(body, "已点评 2 /") {
+			t.Fatal("the queue does not count the reviewed members")
+		}
+	})
+}
