@@ -377,6 +377,12 @@ func (Todos) Todos(ctx context.Context, tx *db.Tx, userID int64, unitIDs []int64
 			if !mine {
 				continue
 			}
+			if own, err := org.InOwnBranchTx(ctx, tx, memberID, u); err != nil || own {
+				if err != nil {
+					return nil, err
+				}
+				continue // the office must reassign it: nothing for this reviewer to do
+			}
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM reviews WHERE campaign_id = ? AND round = ? AND unit_id = ? AND member_id IS NULL`, cid, r.Seq, uid).Scan(&n); err != nil {
 				return nil, err

@@ -218,6 +218,21 @@ func TestOwnBranchAndReassignment(t *testing.T) {
 		if len(q.Units) != 1 || !q.Units[0].Own {
 			t.Fatalf("own flagged %+v", q.Units)
 		}
+		todos := func(a *org.Actor) int {
+			t.Helper()
+			var n int
+			if err := d.View(ctx, func(tx *db.Tx) error {
+				ts, err := review.Todos{}.Todos(ctx, tx, a.UserID, nil)
+				n = len(ts)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := todos(tang); n != 0 {
+			t.Fatalf("a to-do for one's own branch: %d", n)
+		}
 		dong := f.leader("董艳德")
 		office := f.as("office")
 		if _, err := f.s.Create(ctx, dong, f.input("机关支部")); code(err) != apperr.Forbidden {
@@ -237,6 +252,9 @@ func TestOwnBranchAndReassignment(t *testing.T) {
 		q, _ = f.s.Queue(ctx, tang, f.campaign, 1)
 		if len(q.Units) != 0 {
 			t.Fatalf("still in the old reviewer's queue %+v", q.Units)
+		}
+		if n := todos(dong); n != 1 {
+			t.Fatalf("the reassigned reviewer's to-dos: %d", n)
 		}
 		r, err := f.s.Create(ctx, dong, f.input("机关支部"))
 		if err != nil {

@@ -216,7 +216,7 @@ func (s *Service) createTx(ctx context.Context, tx *db.Tx, a *org.Actor, in Inpu
 	if err != nil {
 		return 0, err
 	}
-	if c.Status == "finished" {
+	if c.Status == campaign.StatusFinished {
 		return 0, apperr.Newf(apperr.Conflict, "「%s」已结束，不能再写点评", "%s has finished; no more reviews can be written", c.Title)
 	}
 	r, err := roundTx(ctx, tx, c, in.Round)
