@@ -112,6 +112,21 @@ func TestReviewRoundInBrowser(t *testing.T) {
 	id := m[1]
 	lead.wantText("review", "点评已保存", "党员承诺公开滞后", "已列入整改台账", "整改台账", "支部书记牵头，限期公开", "一般")
 
+	// The same form on a phone: one column (the folder, then the form), no sideways scroll.
+	lp := newSession(t, a, phone360)
+	lp.login(account.Pinyin("吴飞鹏"), "demo")
+	lp.open("/reviews/new?campaign=" + strconv.FormatInt(c.ID, 10) + "&round=2&unit=" + strconv.FormatInt(orchard, 10))
+	lp.wantText("phone form", "点评材料", "成绩", "历次点评")
+	if f, w := lp.box(".review-folder"), lp.box(".review-write"); w.Top < f.Bottom-1 {
+		t.Errorf("on a phone the form is not below the folder: folder %+v, form %+v", f, w)
+	}
+	if sw := lp.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 361 {
+		t.Errorf("the review form is %d px wide on a 360 px phone", sw)
+	}
+	if h := lp.p().MustElement(`#review-form button.primary`).MustShape().Box().Height; h < 44 {
+		t.Errorf("the save button is %.0f px high on a phone", h)
+	}
+
 	// The secretary, on a phone: the home page's to-do leads to the statement form.
 	sec := newSession(t, a, phone360)
 	sec.login("sgmydzb", "demo")
