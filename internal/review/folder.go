@@ -31,6 +31,7 @@ type Folder struct {
 	RefusalEn     string                   `json:"refusal_en,omitempty"`
 	Late          bool                     `json:"late"`              // a review written now is marked 迟评
 	Members       []Ref                    `json:"members,omitempty"` // the unit's members: owners of raised problems
+	Member        *Ref                     `json:"member,omitempty"`  // set for a member's review (MemberFolder)
 }
 
 // Ref names a member.
@@ -116,4 +117,78 @@ func (s *Service) Folder(ctx context.Context, a *org.Actor, campaignID int64, se
 		return nil
 	})
 	return f, apperr.Wrap(err, "reviewer folder")
+}
+
+// MemberFolder is the page for reviewing one member individually: the
+// member's branch, the round, the scale, the member's earlier reviews and
+// whether the reader may write it (their branch, one level up, never
+// oneself). The sources' sections are the unit's; a member has none here.
+func (s *Service) MemberFolder(ctx context.Context, a *org.Actor, campaignID int64, seq int, memberID int64) (Folder, error) {
+	var f Folder
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		if a == nil {
+			return errNoActor
+		}
+		c, err := loadCampaign(ctx, tx, campaignID)
+		if err != nil {
+			return err
+		}
+		if f.Round, err = roundTx(ctx, tx, c, seq); err != nil {
+			return err
+		}
+		m, err := memberByID(ctx, tx, memberID)
+		if err != nil {
+			return err
+		}
+		mu, err := org.UnitTx(ctx, tx, m.UnitID)
+		if err != nil {
+			return err
+		}
+		f.Unit = mu
+		if b, ok, err := org.BranchOfTx(ctx, tx, mu); err != nil {
+			return err
+		} else if ok {
+			f.Unit = b
+		}
+		if !f.Unit.Within(c.Root.Path) {
+			return apperr.Field("member", "该党员不在本次活动范围内", "This member is not covered by the campaign")
+		}
+		err = mayReviewMember(ctx, tx, a, mu, m.ID)
+		switch {
+		case err == nil:
+			f.CanReview = true
+		case errors.Is(err, errSelf):
+			f.Refusal, f.RefusalEn = errSelf.Message("zh"), errSelf.Message("en")
+		case apperr.CodeOf(err) == apperr.Forbidden:
+			if !a.CanRead(f.Unit) {
+				return err
+			}
+		default:
+			return err
+		}
+		f.CampaignID, f.CampaignTitle, f.Member = c.ID, c.Title, &Ref{ID: m.ID, Name: m.Name}
+		f.Late = f.Round.Closed(tx.Today())
+		if f.Scale, err = scaleTx(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		if f.CanReview {
+			f.Members = []Ref{{ID: m.ID, Name: m.Name}}
+		}
+		all, err := listTx(ctx, tx, a, Filter{CampaignID: c.ID, UnitID: f.Unit.ID, Members: true})
+		if err != nil {
+			return err
+		}
+		sec := campaign.FolderSection{Order: earlierOrder, Title: "历次点评", TitleEn: "Earlier reviews", Items: []campaign.FolderItem{}}
+		for _, r := range all {
+			if r.MemberID != m.ID {
+				continue
+			}
+			f.Earlier = append(f.Earlier, r)
+			sec.Items = append(sec.Items, campaign.FolderItem{Label: fmt.Sprintf("第%d轮 · %s", r.Round, r.ReviewerName), Text: r.Achievements, Status: r.Rating,
+				Link: fmt.Sprintf("/reviews/%d", r.ID), Late: r.Late, Date: civil.FromTime(tx.Local(db.ParseTime(r.CreatedAt))).Chinese()})
+		}
+		f.Sections = []campaign.FolderSection{sec}
+		return nil
+	})
+	return f, apperr.Wrap(err, "member review folder")
 }

@@ -95,4 +95,5 @@ var reviewEnglish = map[string]string{
 	"点评会上的点评": "Reviews held at this meeting",
 	"%s 领导点评": "%s: leadership reviews",
 	"暂无公开的点评": "No published review yet",
+	"单独点评":    "Review individually",
 }

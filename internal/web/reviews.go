@@ -90,7 +90,13 @@ func (s *Server) showReviewForm(w http.ResponseWriter, r *http.Request, a *org.A
 	if d.In.Round == 0 {
 		d.In.Round = 1
 	}
-	f, err := s.Review.Folder(r.Context(), a, d.In.CampaignID, d.In.Round, d.In.UnitID)
+	var f review.Folder
+	var err error
+	if d.In.MemberID != 0 {
+		f, err = s.Review.MemberFolder(r.Context(), a, d.In.CampaignID, d.In.Round, d.In.MemberID)
+	} else {
+		f, err = s.Review.Folder(r.Context(), a, d.In.CampaignID, d.In.Round, d.In.UnitID)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -121,6 +127,9 @@ func (s *Server) reviewFormInput(r *http.Request, a *org.Actor) (review.Input, e
 	unit := formInt(r, "unit")
 	if unit == 0 {
 		unit = formInt(r, "org")
+	}
+	if m := formInt(r, "member"); m != 0 {
+		return review.Input{CampaignID: c, Round: int(formInt(r, "round")), MemberID: m, Method: review.OneToOne}, nil
 	}
 	if unit == 0 {
 		return review.Input{}, apperr.Field("unit", "请选择点评的组织", "Choose the unit to review")
@@ -171,7 +180,7 @@ func (s *Server) reviewCreate(w http.ResponseWriter, r *http.Request) {
 	if a == nil || !s.reviewForm(w, r) {
 		return
 	}
-	in := review.Input{CampaignID: formInt(r, "campaign"), Round: int(formInt(r, "round")), UnitID: formInt(r, "unit"),
+	in := review.Input{CampaignID: formInt(r, "campaign"), Round: int(formInt(r, "round")), UnitID: formInt(r, "unit"), MemberID: formInt(r, "member"),
 		Method: review.Method(r.PostFormValue("method")), Achievements: r.PostFormValue("achievements"), Direction: r.PostFormValue("direction"),
 		Rating: r.PostFormValue("rating"), MeetingID: formInt(r, "meeting"), Publish: r.PostFormValue("publish") != ""}
 	for i := 1; i <= problemRows; i++ {
@@ -181,7 +190,7 @@ func (s *Server) reviewCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	rv, err := s.Review.Create(r.Context(), a, in)
 	if err != nil {
-		if c := apperr.CodeOf(err); c == apperr.Invalid && in.CampaignID != 0 && in.UnitID != 0 {
+		if c := apperr.CodeOf(err); c == apperr.Invalid && in.CampaignID != 0 && (in.UnitID != 0 || in.MemberID != 0) {
 			fe, msg := noticeFieldErrors(err, langOf(r))
 			s.showReviewForm(w, r, a, status(c), reviewFormData{In: in, Errors: fe, Message: msg})
 			return

@@ -298,5 +298,22 @@ func TestReviewForms(t *testing.T) {
 		if _, body, _ := sec.do("GET", fmt.Sprintf("/reviews?campaign=%d&round=1", c), "", nil); !strings.Contains(body, "已点评 2 /") {
 			t.Fatal("the queue does not count the reviewed members")
 		}
+		// One member individually, from the member's own form.
+		var third int64
+		_ = d.View(context.Background(), func(tx *db.Tx) error {
+			return tx.QueryRow(context.Background(), `SELECT m.id FROM members m JOIN users us ON us.member_id = m.id WHERE m.unit_id = ? AND us.username <> 'scyc' ORDER BY m.id LIMIT 1 OFFSET 2`, units["市渔场"]).Scan(&third)
+		})
+		if code, body, _ := sec.do("GET", fmt.Sprintf("/reviews/new?campaign=%d&round=1&member=%d", c, third), "", nil); code != 200 || !strings.Contains(body, fmt.Sprintf(`name="member" value="%d"`, third)) {
+			t.Fatalf("member form: %d", code)
+		}
+		other := st.client()
+		other.login("sgmydzb")
+		if code, _, _ := other.do("GET", fmt.Sprintf("/reviews/new?campaign=%d&round=1&member=%d", c, third), "", nil); code != 403 {
+			t.Fatalf("another branch's member form: %d", code)
+		}
+		one := url.Values{"campaign": {fmt.Sprint(c)}, "round": {"1"}, "member": {fmt.Sprint(third)}, "method": {"one_to_one"}, "achievements": {"一对一谈心，践诺认真。"}}
+		if code, _, hdr := sec.do("POST", "/reviews", one.Encode(), nil); code != 303 || !strings.HasPrefix(hdr.Get("Location"), "/reviews/") {
+			t.Fatalf("member review: %d", code)
+		}
 	})
 }
