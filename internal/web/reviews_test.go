@@ -269,6 +269,13 @@ func TestReviewForms(t *testing.T) {
 		if _, body, _ := office.do("GET", fmt.Sprintf("/reviews/rounds?campaign=%d&round=1", c), "", nil); !strings.Contains(body, "创争办指派") {
 			t.Fatal("the reassignment is not shown")
 		}
+		// The pages in English.
+		office.do("GET", "/lang/en", "", nil)
+		for _, p := range []string{"/reviews/rounds?campaign=%d", "/reviews?campaign=%d", "/reviews/folder?round=1&campaign=%d&org=" + fmt.Sprint(units["机关支部"])} {
+			if code, body, _ := office.do("GET", fmt.Sprintf(p, c), "", nil); code != 200 || !strings.Contains(body, "Review") {
+				t.Errorf("%s in English: %d", p, code)
+			}
+		}
 		// The secretary reviews two members as a list.
 		sec := st.client()
 		sec.login("scyc")
