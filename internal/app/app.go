@@ -35,6 +35,7 @@ import (
 	"chuangzheng/internal/org"
 	"chuangzheng/internal/rectify"
 	"chuangzheng/internal/report"
+	"chuangzheng/internal/review"
 	"chuangzheng/internal/web"
 )
 
@@ -283,16 +284,20 @@ func (e env) serve(ctx context.Context, args []string) error {
 	kinds = append(kinds, report.Kinds()...)
 	kinds = append(kinds, inspect.Kinds()...)
 	kinds = append(kinds, nominate.Kinds()...)
+	kinds = append(kinds, review.Kinds()...)
 	todos := []campaign.TodoSource{
 		meetings,
 		commitment.ProgressTodos{},
 		rectify.Todos{},
 		report.Todos{},
+		review.Todos{},
 	}
 	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: kinds, Sources: todos, Calendars: []campaign.EventSource{meetings}}
 	reports := &report.Service{DB: d, Campaign: campaigns}
 	inspections := &inspect.Service{DB: d, Campaign: campaigns} // its folder section: inspect.Folder{} (campaign.FolderSource)
-	nominations := &nominate.Service{DB: d}                     // Ratings: the review feature's, wired at merge
+	// The reviewer's folder (点评材料) is assembled from each feature's section.
+	reviews := &review.Service{DB: d, Folders: []campaign.FolderSource{report.Folder{}, commitment.Folder{}, inspect.Folder{}, rectify.Folder{}}}
+	nominations := &nominate.Service{DB: d, Ratings: reviewRatings{}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP
@@ -331,6 +336,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if err := demo.LoadNominations(ctx, d, orgs, campaigns, nominations); err != nil {
 			return fmt.Errorf("load demo nominations: %w", err)
 		}
+		if err := demo.LoadReviews(ctx, d, orgs, campaigns); err != nil {
+			return fmt.Errorf("load demo reviews: %w", err)
+		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
 	// keeps its queue in the database, so several instances share it.
@@ -366,6 +374,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Report:   reports,
 		Inspect:  inspections,
 		Nominate: nominations,
+		Review:   reviews,
 		Log:      log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
@@ -673,4 +682,20 @@ func (e env) exportMembers(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "已导出「%s」花名册到 %s\n", u.Name, *out)
 	return nil
+}
+
+// reviewRatings gives the nominations page a member's review ratings
+// (nominate.RatingSource) from the review feature.
+type reviewRatings struct{}
+
+func (reviewRatings) Ratings(ctx context.Context, tx *db.Tx, campaignID, memberID int64) ([]nominate.Rating, error) {
+	rs, err := review.MemberRatings(ctx, tx, campaignID, memberID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]nominate.Rating, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, nominate.Rating{Round: r.Round, Label: r.Rating, Reviewer: r.Reviewer})
+	}
+	return out, nil
 }

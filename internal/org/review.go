@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 
+	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/db"
 )
 
@@ -109,4 +110,28 @@ func (a *Actor) ReviewScope(alias, memberCol string) Piece {
 		ors = append(ors, units, members)
 	}
 	return And(Or(ors...), notOwn)
+}
+
+// InOwnBranchTx reports whether member memberID belongs to the branch of
+// unit u (for a 党小组, the branch holding it; for a unit above the
+// branches, its whole subtree): a leadership reviewer may not review their
+// own branch (领导点评), nor a party group inside it.
+func InOwnBranchTx(ctx context.Context, tx *db.Tx, memberID int64, u Unit) (bool, error) {
+	if memberID == 0 {
+		return false, nil
+	}
+	scope := u
+	if b, ok, err := BranchOfTx(ctx, tx, u); err != nil {
+		return false, err
+	} else if ok {
+		scope = b
+	}
+	mu, err := MemberUnitTx(ctx, tx, memberID)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return false, nil
+		}
+		return false, err
+	}
+	return mu.Within(scope.Path), nil
 }

@@ -9,6 +9,7 @@ var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meeting
 	reportEnglish,
 	inspectEnglish,
 	nominateEnglish,
+	reviewEnglish,
 )
 
 func mergeCatalogs(cs ...map[string]string) map[string]string {

@@ -11,6 +11,7 @@ import (
 	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/org"
+	"chuangzheng/internal/review"
 )
 
 // Meetings (会议): list, arrange, attendance (ticks and QR sign-in),
@@ -214,6 +215,7 @@ type meetingData struct {
 	Pending    int // on the list, not signed in
 	CanBeHeld  bool
 	ShowReason bool
+	Reviews    []review.Review // a 点评会's reviews (the review feature)
 }
 
 func lines(s string) []string {
@@ -264,6 +266,9 @@ func (s *Server) showMeeting(w http.ResponseWriter, r *http.Request, a *org.Acto
 		d.Errors = map[string]string{}
 	}
 	d.M, d.Agenda, d.Minutes = m, lines(m.Agenda), lines(m.Minutes)
+	if m.Type == meeting.Review && s.Review != nil {
+		d.Reviews, _ = s.Review.OfMeeting(r.Context(), a, m.ID) // the reader's visible ones; none on error
+	}
 	today := s.DB.LocalNow().Format("2006-01-02")
 	d.Today = today
 	d.CanBeHeld = m.Date() <= today

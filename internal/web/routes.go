@@ -313,6 +313,32 @@ func (s *Server) routes() []route {
 		h("POST /api/v1/nominations/{id}/return", s.apiNominationReturn),
 		h("POST /api/v1/nominations/{id}/confirm", s.apiNominationConfirm),
 		// (nominate:end)
+		// Leadership reviews (review:begin).
+		h("GET /reviews", s.reviewQueuePage),
+		h("GET /reviews/new", s.reviewNewPage),
+		h("GET /reviews/folder", s.reviewFolderPage),
+		h("POST /reviews", s.reviewCreate),
+		h("GET /reviews/members", s.reviewMembersPage),
+		h("POST /reviews/members", s.reviewMembersCreate),
+		h("GET /reviews/rounds", s.reviewRoundsPage),
+		h("POST /reviews/rounds", s.reviewRoundsSave),
+		h("POST /reviews/reassign", s.reviewReassign),
+		h("GET /reviews/{id}", s.reviewPage),
+		h("POST /reviews/{id}/statements", s.reviewStatement),
+		h("POST /reviews/{id}/publish", s.reviewPublish),
+		h("GET /public/units/{id}/reviews", s.publicUnitReviews),
+		h("GET /api/v1/reviews", s.apiReviews),
+		h("POST /api/v1/reviews", s.apiReviewCreate),
+		h("GET /api/v1/reviews/queue", s.apiReviewQueue),
+		h("GET /api/v1/reviews/folder", s.apiReviewFolder),
+		h("GET /api/v1/reviews/rounds", s.apiReviewRounds),
+		h("PUT /api/v1/reviews/rounds", s.apiReviewRoundsSave),
+		h("POST /api/v1/reviews/reassign", s.apiReviewReassign),
+		h("POST /api/v1/reviews/members", s.apiReviewMembers),
+		h("GET /api/v1/reviews/{id}", s.apiReview),
+		h("POST /api/v1/reviews/{id}/statements", s.apiReviewStatement),
+		h("POST /api/v1/reviews/{id}/publish", s.apiReviewPublish),
+		// (review:end)
 
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),

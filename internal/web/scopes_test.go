@@ -97,6 +97,12 @@ var scopedRoutes = map[string]struct {
 	"GET /nominations/{id}/form":      {"record", needRead},
 	"GET /api/v1/nominations/{id}":    {"record", needRead},
 	"GET /public/units/{id}/examples": {"unit", needPublic},
+	// Leadership reviews (review): a review of a unit or member, read by
+	// the unit's readers, its own members (unit reviews), the reviewed
+	// member and the author.
+	"GET /reviews/{id}":              {"record", needRead},
+	"GET /api/v1/reviews/{id}":       {"record", needRead},
+	"GET /public/units/{id}/reviews": {"unit", needPublic},
 	// Ids that are not of the tree's units or members.
 	"GET /campaigns/{id}":                 {"other", needNone},
 	"GET /campaigns/{id}/plan":            {"other", needNone},
@@ -151,6 +157,9 @@ func TestRoleDataScopes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := demo.LoadNominations(ctx, d, st.s.Org, st.s.Campaign, st.s.Nominate); err != nil { // nominate
+			t.Fatal(err)
+		}
+		if err := demo.LoadReviews(ctx, d, st.s.Org, st.s.Campaign); err != nil { // reviews (review)
 			t.Fatal(err)
 		}
 
@@ -253,6 +262,7 @@ func TestRoleDataScopes(t *testing.T) {
 			{"/inspections/", `SELECT MIN(inspection_id), unit_id FROM inspection_units GROUP BY unit_id`},
 			{"/bulletins/", `SELECT MIN(id), unit_id FROM bulletins GROUP BY unit_id`},
 			{"/nominations/", `SELECT MIN(id), unit_id FROM nominations GROUP BY unit_id`},
+			{"/reviews/", `SELECT MIN(id), unit_id FROM reviews GROUP BY unit_id`},
 		} {
 			if err := d.View(ctx, func(tx *db.Tx) error {
 				rows, err := tx.Query(ctx, q.sql)

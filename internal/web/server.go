@@ -29,6 +29,7 @@ import (
 	"chuangzheng/internal/org"
 	"chuangzheng/internal/rectify"
 	"chuangzheng/internal/report"
+	"chuangzheng/internal/review"
 	"chuangzheng/internal/textin"
 )
 
@@ -47,6 +48,7 @@ type Server struct {
 	Report     *report.Service   // written reports and activity summaries (built from DB and Campaign when nil)
 	Inspect    *inspect.Service  // supervision and bulletins (督查、通报)
 	Nominate   *nominate.Service // exemplary members (推荐优秀共产党员典型)
+	Review     *review.Service
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
@@ -79,6 +81,9 @@ func New(s *Server) (*Server, error) {
 	}
 	if s.Report == nil {
 		s.Report = &report.Service{DB: s.DB, Campaign: s.Campaign}
+	}
+	if s.Review == nil {
+		s.Review = &review.Service{DB: s.DB} // without folder sources (tests)
 	}
 	v, err := loadViews(s.zone)
 	if err != nil {
