@@ -626,10 +626,11 @@ func manageTx(ctx context.Context, tx *db.Tx, a *org.Actor, id int64) (Evaluatio
 	if !readable {
 		return e, b, errNotFound
 	}
-	if !e.May.Manage && !e.May.Publish {
-		if e.Status != Open {
-			return e, b, errNotOpen
-		}
+	manage, err := mayManage(ctx, tx, a, b)
+	if err != nil {
+		return e, b, err
+	}
+	if !manage {
 		return e, b, apperr.Deny()
 	}
 	return e, b, nil
