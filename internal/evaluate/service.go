@@ -1037,10 +1037,12 @@ func orgFlags(fs []Flag) []Flag {
 
 // PublicResults lists a unit's published evaluations whose branch result
 // goes on the public board, with the branch's part of the tally and list.
-func (s *Service) PublicResults(ctx context.Context, unitID int64) ([]Results, error) {
+func (s *Service) PublicResults(ctx context.Context, unitID int64) (org.Unit, []Results, error) {
 	var out []Results
+	var u org.Unit
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		u, err := org.UnitTx(ctx, tx, unitID)
+		var err error
+		u, err = org.UnitTx(ctx, tx, unitID)
 		if err != nil {
 			return err
 		}
@@ -1073,7 +1075,7 @@ func (s *Service) PublicResults(ctx context.Context, unitID int64) ([]Results, e
 		}
 		return nil
 	})
-	return out, apperr.Wrap(err, "public evaluations")
+	return u, out, apperr.Wrap(err, "public evaluations")
 }
 
 // RaiseInput is a problem the office (or the branch) picks from the
@@ -1132,4 +1134,38 @@ func sortedGroups(m map[string]int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// BySlip reads the evaluation a slip's code votes in (for the no-login
+// ballot page: the questionnaire and the members to grade, nothing of the
+// electorate) and whether the slip has been used.
+func (s *Service) BySlip(ctx context.Context, code string) (Evaluation, bool, error) {
+	var e Evaluation
+	var used bool
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		var id, voter int64
+		var grp, exempt string
+		err := tx.QueryRow(ctx, `SELECT evaluation_id, id, grp, exempt FROM evaluation_voters WHERE code = ?`, NormalizeCode(code)).Scan(&id, &voter, &grp, &exempt)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && exempt != "" {
+			return errBadCode
+		}
+		if err != nil {
+			return err
+		}
+		var b org.Unit
+		if e, b, err = getEval(ctx, tx, id); err != nil {
+			return err
+		}
+		e.UnitName = b.Name
+		if !e.Q.grades(grp) {
+			e.Q.Ratees = nil
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_votes WHERE evaluation_id = ? AND voter_id = ?`, id, voter).Scan(&n); err != nil {
+			return err
+		}
+		used = n > 0
+		return nil
+	})
+	return e, used, apperr.Wrap(err, "slip")
 }
