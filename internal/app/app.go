@@ -298,6 +298,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 			return fmt.Errorf("load demo keeping: %w", err)
 		}
+		if err := demo.LoadEvaluations(ctx, d, orgs, campaigns); err != nil {
+			return fmt.Errorf("load demo evaluations: %w", err)
+		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
 	// keeps its queue in the database, so several instances share it.
