@@ -115,7 +115,36 @@ func TestEvaluateSecrecySchema(t *testing.T) {
 				t.Error("evaluation_ballots has a rowid")
 			}
 		}
-		_ = f
+		// PostgreSQL: after closing, no row's transaction id (xmin) links a
+		// marker to its ballot.
+		if d.Engine == db.Postgres {
+			e := f.open("市果木园党支部", evaluate.OpenInput{Template: "branch"})
+			for _, v := range f.voters("市果木园党支部")[:3] {
+				if _, err := f.s.Cast(ctx, v, e.ID, evaluate.BallotInput{Org: map[string]string{"o1": "satisfied"}, Comment: "x"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			xmins := func() int {
+				var n int
+				if err := d.View(ctx, func(tx *db.Tx) error {
+					return tx.QueryRow(ctx, `SELECT COUNT(DISTINCT x) FROM (SELECT xmin::text AS x FROM evaluation_votes WHERE evaluation_id = ?
+						UNION ALL SELECT xmin::text FROM evaluation_ballots WHERE evaluation_id = ? UNION ALL SELECT xmin::text FROM evaluation_comments WHERE evaluation_id = ?) t`,
+						e.ID, e.ID, e.ID).Scan(&n)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := xmins(); n != 3 {
+				t.Fatalf("while open: %d transaction ids, want 3 (one per ballot)", n)
+			}
+			if _, err := f.s.Close(ctx, f.office, e.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := xmins(); n != 1 {
+				t.Errorf("after closing: %d transaction ids, want 1", n)
+			}
+		}
 	})
 }
 

@@ -875,6 +875,9 @@ func (s *Service) Close(ctx context.Context, a *org.Actor, id int64) (Tally, err
 		if _, err := tx.Exec(ctx, `UPDATE evaluations SET status = 'closed', closed_at = ?, version = version + 1 WHERE id = ? AND status = 'open'`, tx.NowText(), id); err != nil {
 			return err
 		}
+		if err := restamp(ctx, tx, id); err != nil {
+			return err
+		}
 		ballots, err := loadBallots(ctx, tx, id)
 		if err != nil {
 			return err
@@ -1168,4 +1171,26 @@ func (s *Service) BySlip(ctx context.Context, code string) (Evaluation, bool, er
 		return nil
 	})
 	return e, used, apperr.Wrap(err, "slip")
+}
+
+// restamp rewrites, on PostgreSQL, every marker, ballot and comment of the
+// evaluation in the closing transaction: each row version carries the id
+// of the transaction that wrote it (xmin), and a marker and its ballot
+// were written by the same one. After closing all share the closing
+// transaction's id; the old versions go at the next VACUUM (see
+// docs/ballot-secrecy.md). SQLite keeps no per-row transaction id.
+func restamp(ctx context.Context, tx *db.Tx, id int64) error {
+	if tx.Engine != db.Postgres {
+		return nil
+	}
+	for _, q := range []string{
+		`UPDATE evaluation_votes SET channel = channel WHERE evaluation_id = ?`,
+		`UPDATE evaluation_ballots SET grp = grp WHERE evaluation_id = ?`,
+		`UPDATE evaluation_comments SET body = body WHERE evaluation_id = ?`,
+	} {
+		if _, err := tx.Exec(ctx, q, id); err != nil {
+			return fmt.Errorf("restamp: %w", err)
+		}
+	}
+	return nil
 }
