@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -1129,15 +1128,6 @@ func (s *Service) Raise(ctx context.Context, a *org.Actor, id int64, in RaiseInp
 	return rid, apperr.Wrap(err, "raise problem")
 }
 
-// sortedGroups is the groups' codes in a fixed order.
-func sortedGroups(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for g := range m {
-		out = append(out, g)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // BySlip reads the evaluation a slip's code votes in (for the no-login
 // ballot page: the questionnaire and the members to grade, nothing of the
