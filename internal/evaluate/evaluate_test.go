@@ -194,6 +194,20 @@ func TestEvaluateVoteOnce(t *testing.T) {
 		}
 		_, err = f.s.Cast(ctx, vs[1], e.ID, ballotFor(e, "satisfied", "excellent"))
 		wantCode(t, err, apperr.Conflict)
+		if err := f.s.Publish(ctx, f.office, e.ID, evaluate.PublishInput{Announcement: "支部党员大会通报"}); err != nil {
+			t.Fatal(err)
+		}
+		// The grid's kinds: held on the branch and the office's row, published on the branch.
+		var held, published int
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE kind = 'evaluation.held' AND ref_id = ? AND unit_id IN (?, ?)`,
+				e.ID, e.UnitID, f.office.Grants[0].UnitID).Scan(&held); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE kind = 'evaluation.published' AND ref_id = ? AND unit_id = ?`, e.ID, e.UnitID).Scan(&published)
+		}); err != nil || held != 2 || published != 1 {
+			t.Fatalf("signals held %d published %d: %v", held, published, err)
+		}
 		res, err := f.s.Results(ctx, f.office, e.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -897,9 +897,20 @@ func (s *Service) Close(ctx context.Context, a *org.Actor, id int64) (Tally, err
 			return err
 		}
 		if len(ballots) > 0 {
-			if err := campaign.Record(ctx, tx, campaign.Signal{CampaignID: e.CampaignID, Kind: KindHeld, UnitID: e.UnitID, RefID: id,
-				Note: fmt.Sprintf("%s：%d 票", e.Title, len(ballots))}); err != nil {
+			// The template's 组织开展评议 is the office's action (its row is the
+			// campaign's root); the branch's own row gets the record too.
+			var root int64
+			if err := tx.QueryRow(ctx, `SELECT unit_id FROM campaigns WHERE id = ?`, e.CampaignID).Scan(&root); err != nil {
 				return err
+			}
+			for _, u := range []int64{e.UnitID, root} {
+				if err := campaign.Record(ctx, tx, campaign.Signal{CampaignID: e.CampaignID, Kind: KindHeld, UnitID: u, RefID: id,
+					Note: fmt.Sprintf("%s（%s）：%d 票", e.Title, e.UnitName, len(ballots))}); err != nil {
+					return err
+				}
+				if u == root {
+					break
+				}
 			}
 		}
 		return audit.Record(ctx, tx, who(a), "evaluation.close", "evaluation", id, map[string]any{"status": e.Status},
