@@ -217,6 +217,11 @@ func markSQL(e db.Engine) string {
 	return `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel) SELECT id, ?, ? FROM evaluations WHERE id = ? AND status = 'open'` + lock + ` ON CONFLICT DO NOTHING`
 }
 
+// writeBallot is the ballot's whole write. A refusal (already voted,
+// closed) is decided before anything is written and no statement fails on
+// the way (the marker's insert does nothing on conflict), so under group
+// commit a refused ballot leaves the shared transaction untouched and
+// usable by the others.
 func writeBallot(ctx context.Context, tx *db.Tx, v voterRow, channel, ballotID, hash, answers, commentID, comment string) error {
 	res, err := tx.Exec(ctx, markSQL(tx.Engine), v.ID, channel, v.EvalID)
 	if err != nil {
