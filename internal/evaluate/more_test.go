@@ -8,6 +8,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/evaluate"
+	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
 )
 
@@ -376,4 +377,34 @@ func code(err error) apperr.Code {
 		return ""
 	}
 	return apperr.CodeOf(err)
+}
+
+// TestEvaluateRemind: reminders go to eligible members with an account who
+// have not voted — not to those who voted or are exempted.
+func TestEvaluateRemind(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.s.Notify = &notify.Service{DB: d, Org: f.org}
+		vs := f.voters("市果木园党支部")
+		e := f.open("市果木园党支部", evaluate.OpenInput{Template: "branch", Exempt: map[int64]string{vs[1].MemberID: "出国"}})
+		if _, err := f.s.Cast(ctx, vs[0], e.ID, evaluate.BallotInput{}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := f.s.Remind(ctx, f.office, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(vs)-2 {
+			t.Fatalf("%d reminders, want %d", n, len(vs)-2)
+		}
+		var got int
+		_ = d.View(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE kind = 'evaluation.reminder' AND user_id IN (?, ?)`, vs[0].UserID, vs[1].UserID).Scan(&got)
+		})
+		if got != 0 {
+			t.Errorf("a voter or an exempted member was reminded")
+		}
+		_, err = f.s.Remind(ctx, vs[2], e.ID)
+		wantCode(t, err, apperr.Forbidden)
+	})
 }
