@@ -406,5 +406,17 @@ func TestEvaluateRemind(t *testing.T) {
 		}
 		_, err = f.s.Remind(ctx, vs[2], e.ID)
 		wantCode(t, err, apperr.Forbidden)
+		// The home page's to-do: to vote, for those who have not.
+		for i, want := range []int{0, 0, 1} {
+			if err := d.View(ctx, func(tx *db.Tx) error {
+				todos, err := f.s.Todos(ctx, tx, vs[i].UserID, nil)
+				if len(todos) != want {
+					t.Errorf("voter %d: %d to-dos, want %d", i, len(todos), want)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }
