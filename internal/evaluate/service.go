@@ -1139,7 +1139,6 @@ func (s *Service) Raise(ctx context.Context, a *org.Actor, id int64, in RaiseInp
 	return rid, apperr.Wrap(err, "raise problem")
 }
 
-
 // BySlip reads the evaluation a slip's code votes in (for the no-login
 // ballot page: the questionnaire and the members to grade, nothing of the
 // electorate) and whether the slip has been used.
