@@ -986,7 +986,17 @@ func (s *Service) Results(ctx context.Context, a *org.Actor, id int64) (Results,
 		if !e.May.Results {
 			return apperr.New(apperr.Forbidden, "评议结果尚未向您公布", "The results have not been published to you")
 		}
-		r, err = results(ctx, tx, e, e.May.Members, e.May.Publish || e.Status == Published && e.May.Results && (e.May.Members || a.CanRead(org.Unit{ID: e.UnitID})))
+		branch, err := org.UnitTx(ctx, tx, e.UnitID)
+		if err != nil {
+			return err
+		}
+		manage, err := mayManage(ctx, tx, a, branch)
+		if err != nil {
+			return err
+		}
+		// 意见和建议 go to the office and the branch's committee, not to
+		// every member nor the public.
+		r, err = results(ctx, tx, e, e.May.Members, manage || a.CanRead(branch))
 		if err != nil {
 			return err
 		}
@@ -1193,4 +1203,24 @@ func restamp(ctx context.Context, tx *db.Tx, id int64) error {
 		}
 	}
 	return nil
+}
+
+// CampaignFor returns the newest active campaign covering unitID (0 if none),
+// the default of the opening form.
+func (s *Service) CampaignFor(ctx context.Context, unitID int64) (int64, error) {
+	var id int64
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		u, err := org.UnitTx(ctx, tx, unitID)
+		if err != nil {
+			return err
+		}
+		covers := org.CampaignCovers("c.unit_id", u)
+		err = tx.QueryRow(ctx, `SELECT c.id FROM campaigns c WHERE c.status = 'active' AND `+covers.SQL+` ORDER BY c.year DESC, c.id DESC LIMIT 1`,
+			covers.Args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return id, apperr.Wrap(err, "evaluation campaign")
 }

@@ -67,7 +67,7 @@ func (s *Server) showEvalList(w http.ResponseWriter, r *http.Request, a *org.Act
 	}
 	d.CanOpen = len(d.Units) > 0
 	if d.Campaign == 0 && d.CanOpen {
-		d.Campaign, _ = s.Duty.CampaignFor(r.Context(), d.Units[0].ID)
+		d.Campaign, _ = s.Evaluate.CampaignFor(r.Context(), d.Units[0].ID)
 	}
 	s.render(w, r, code, "evaluation_list", d)
 }
