@@ -120,6 +120,18 @@ func TestEvaluationSlipVoteOnPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The office's result page fits the phone too.
+	o := newSession(t, a, phone360)
+	o.login("office", "demo")
+	o.open(fmt.Sprintf("/evaluations/%d", ids[0]))
+	o.wantText("the results", "支部满意率", "党员评议结果")
+	if sw := o.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 361 {
+		t.Errorf("the result page is %d px wide on a 360 px phone", sw)
+	}
+	if n := len(o.p().MustElements(`svg[role="img"][aria-label]`)); n != 5 {
+		t.Errorf("%d labelled charts, want one per item (5)", n)
+	}
+	o.capture("evaluation-results-360", true)
 	if len(res.Ballots) != 1 || res.Ballots[0].ReceiptHash != evaluate.ReceiptHash(ids[0], receipt) || res.Tally.Members[0].Best != 100 || res.Tally.Members[1].Best != 0 {
 		t.Fatalf("the ballot was not counted as cast: %+v", res.Ballots)
 	}
