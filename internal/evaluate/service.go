@@ -869,8 +869,13 @@ func (s *Service) Close(ctx context.Context, a *org.Actor, id int64) (Tally, err
 		if e.Status != Open {
 			return errNotOpen
 		}
-		// Taking the row first makes a concurrent ballot (which reads the
-		// row FOR SHARE on PostgreSQL) either commit before or see "closed".
+		// On PostgreSQL the ballots' advisory lock, exclusively: ballots in
+		// flight commit first, later ones see "closed" (ballotLock).
+		if tx.Engine == db.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, ballotLock(id)); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `UPDATE evaluations SET status = 'closed', closed_at = ?, version = version + 1 WHERE id = ? AND status = 'open'`, tx.NowText(), id); err != nil {
 			return err
 		}
