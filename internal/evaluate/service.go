@@ -1229,3 +1229,54 @@ func (s *Service) CampaignFor(ctx context.Context, unitID int64) (int64, error) 
 	})
 	return id, apperr.Wrap(err, "evaluation campaign")
 }
+
+// SetTellerNames names the tellers by their usernames (the page's form).
+func (s *Service) SetTellerNames(ctx context.Context, a *org.Actor, id int64, usernames []string) error {
+	var ids []int64
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		for _, u := range usernames {
+			u = strings.TrimSpace(u)
+			if u == "" {
+				continue
+			}
+			var uid int64
+			err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = ? AND disabled = FALSE`, u).Scan(&uid)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.Field("tellers", "没有这个用户名："+u, "No such user: "+u)
+			}
+			if err != nil {
+				return err
+			}
+			ids = append(ids, uid)
+		}
+		return nil
+	})
+	if err != nil {
+		return apperr.Wrap(err, "tellers")
+	}
+	return s.SetTellers(ctx, a, id, ids)
+}
+
+// Tellers lists the usernames of an evaluation's tellers (for its managers).
+func (s *Service) Tellers(ctx context.Context, a *org.Actor, id int64) ([]string, error) {
+	var out []string
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		if _, _, err := manageTx(ctx, tx, a, id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT u.username FROM evaluation_tellers t JOIN users u ON u.id = t.user_id WHERE t.evaluation_id = ? ORDER BY u.username`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return rows.Err()
+	})
+	return out, apperr.Wrap(err, "tellers")
+}

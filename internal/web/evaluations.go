@@ -145,6 +145,7 @@ type evalPageData struct {
 	Message  string
 	Today    civil.Date
 	Members  []evaluate.Ratee
+	Tellers  string // the tellers' usernames, for the managers' form
 	Lang     string
 }
 
@@ -205,6 +206,14 @@ func (s *Server) showEval(w http.ResponseWriter, r *http.Request, a *org.Actor, 
 	if e.May.Teller {
 		d.Mismatch, _ = s.Evaluate.Mismatches(r.Context(), id)
 	}
+	if e.May.Manage {
+		names, err := s.Evaluate.Tellers(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Tellers = strings.Join(names, ", ")
+	}
 	s.render(w, r, code, page, d)
 }
 
@@ -259,6 +268,13 @@ func (s *Server) evaluationExempt(w http.ResponseWriter, r *http.Request) {
 func (s *Server) evaluationRepresentatives(w http.ResponseWriter, r *http.Request) {
 	s.evalAction(w, r, "已增加评议票", func(a *org.Actor, id int64) (string, error) {
 		return "", s.Evaluate.AddPublic(r.Context(), a, id, r.PostFormValue("group"), int(formInt(r, "n")))
+	})
+}
+
+func (s *Server) evaluationTellers(w http.ResponseWriter, r *http.Request) {
+	s.evalAction(w, r, "已指定计票人", func(a *org.Actor, id int64) (string, error) {
+		names := strings.FieldsFunc(r.PostFormValue("tellers"), func(c rune) bool { return c == ',' || c == '，' || c == ' ' || c == '、' })
+		return "", s.Evaluate.SetTellerNames(r.Context(), a, id, names)
 	})
 }
 

@@ -176,6 +176,12 @@ func TestEvaluationPages(t *testing.T) {
 		if code, body, _ = office.do("GET", page, "", nil); code != 200 || !strings.Contains(body, "结束投票并计票") {
 			t.Fatalf("page: %d %.300s", code, body)
 		}
+		if code, body, _ = office.do("POST", page+"/tellers", "tellers=sgmydzb%2C+jgzb", nil); code != 303 {
+			t.Fatalf("tellers: %d %.300s", code, body)
+		}
+		if _, body, _ = office.do("GET", page, "", nil); !strings.Contains(body, `value="jgzb, sgmydzb"`) {
+			t.Fatalf("tellers not shown")
+		}
 		code, body, _ = office.do("GET", page+"/slips", "", nil)
 		if code != 200 || !strings.Contains(body, "data:image/png;base64,") {
 			t.Fatalf("slips: %d %.300s", code, body)

@@ -114,4 +114,9 @@ var evaluateEnglish = map[string]string{
 	"已增加评议票":             "Slips added",
 	"已提醒未投票的党员":          "Members who have not voted were reminded",
 	"问题已列入整改台账":          "The problem is in the rectification ledger",
+	"计票人":                "Tellers",
+	"计票人的用户名（多个用逗号分隔），录入纸质选票":       "Usernames of the tellers who enter paper ballots (comma-separated)",
+	"双人录入：每张纸质选票须由两名计票人分别录入且一致才计入。": "Double entry: a paper ballot counts once two tellers have entered it alike.",
+	"指定计票人":  "Name the tellers",
+	"已指定计票人": "Tellers named",
 }

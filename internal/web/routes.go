@@ -240,6 +240,7 @@ func (s *Server) routes() []route {
 		h("POST /evaluations/{id}/exemptions", s.evaluationExempt),
 		h("POST /evaluations/{id}/representatives", s.evaluationRepresentatives),
 		h("POST /evaluations/{id}/remind", s.evaluationRemind),
+		h("POST /evaluations/{id}/tellers", s.evaluationTellers),
 		h("POST /evaluations/{id}/problems", s.evaluationProblem),
 		h("GET /vote", s.voteLookup),
 		h("GET /vote/{code}", s.votePage),
