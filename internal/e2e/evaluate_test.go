@@ -153,3 +153,33 @@ func orgSystemOffice(t *testing.T, a *app) *org.Actor {
 	}
 	return o
 }
+
+// openEvaluation opens an evaluation of the branch of the office's own
+// member record (so the office is a voter too) for the page-width walk;
+// it returns the evaluation's id and a representative's slip code.
+func openEvaluation(t *testing.T, a *fullApp, office *org.Actor) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	var branch int64
+	if err := a.DB.View(ctx, func(tx *db.Tx) error {
+		u, err := org.MemberUnitTx(ctx, tx, office.MemberID)
+		if err != nil {
+			return err
+		}
+		b, _, err := org.BranchOfTx(ctx, tx, u)
+		branch = b.ID
+		return err
+	}); err != nil || branch == 0 {
+		t.Fatalf("the office's branch: %v", err)
+	}
+	camp := a.id(t, `SELECT id FROM campaigns ORDER BY id LIMIT 1`)
+	var cid int64
+	fmt.Sscan(camp, &cid)
+	s := &evaluate.Service{DB: a.DB}
+	ids, err := s.Open(ctx, office, evaluate.OpenInput{CampaignID: cid, UnitID: branch, Template: "branch-and-members", Public: map[string]int{evaluate.GroupPublic: 1}})
+	if err != nil {
+		t.Fatalf("open evaluation: %v", err)
+	}
+	code := a.id(t, `SELECT code FROM evaluation_voters WHERE evaluation_id = ? AND grp = 'public'`, ids[0])
+	return fmt.Sprint(ids[0]), code
+}

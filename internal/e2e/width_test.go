@@ -150,6 +150,7 @@ var notPages = map[string]string{
 	"/favicon.ico":                 "an icon",
 	"/static/":                     "CSS and scripts",
 	"/api/v1/commitments/{id}/versions/{version}": "JSON",
+	"/evaluations/{id}/results.xlsx":              "an .xlsx download (checked in TestEvaluationPages)",
 }
 
 func TestNoPageWiderThanPhone(t *testing.T) {
@@ -169,6 +170,7 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 		commit := a.id(t, `SELECT id FROM commitments ORDER BY id LIMIT 1`)
 		dutyID := a.id(t, `SELECT id FROM duties ORDER BY id LIMIT 1`)
 		report := a.id(t, `SELECT id FROM reports ORDER BY id LIMIT 1`)
+		evaluation, voteCode := openEvaluation(t, a, office)
 
 		// A notice is posted here (the demo has none): a short one now, the
 		// long one below.
@@ -200,6 +202,8 @@ func TestNoPageWiderThanPhone(t *testing.T) {
 			"{id}@/public/notices/": noticeID,
 			"{id}@/public/units/":   unit,
 			"{token}@/m/":           signin,
+			"{id}@/evaluations/":    evaluation,
+			"{code}@/vote/":         voteCode,
 		}
 		small := devices.Device{Title: "phone 360", Capabilities: []string{"touch", "mobile"}, UserAgent: phone.UserAgent, AcceptLanguage: "zh-CN",
 			Screen: devices.Screen{DevicePixelRatio: 2, Horizontal: devices.ScreenSize{Width: 740, Height: 360}, Vertical: devices.ScreenSize{Width: 360, Height: 740}}}
