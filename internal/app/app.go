@@ -25,6 +25,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/evaluate"
 	"chuangzheng/internal/idem"
 	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/jobs"
@@ -285,12 +286,15 @@ func (e env) serve(ctx context.Context, args []string) error {
 	kinds = append(kinds, inspect.Kinds()...)
 	kinds = append(kinds, nominate.Kinds()...)
 	kinds = append(kinds, review.Kinds()...)
+	kinds = append(kinds, evaluate.Kinds()...)
+	evaluations := &evaluate.Service{DB: d}
 	todos := []campaign.TodoSource{
 		meetings,
 		commitment.ProgressTodos{},
 		rectify.Todos{},
 		report.Todos{},
 		review.Todos{},
+		evaluations,
 	}
 	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: kinds, Sources: todos, Calendars: []campaign.EventSource{meetings}}
 	reports := &report.Service{DB: d, Campaign: campaigns}
@@ -306,6 +310,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	notes := &notify.Service{DB: d, Org: orgs, SMTP: mail, BaseURL: cfg.BaseURL, Log: log, HTTP: notify.GuardedClient(cfg.WebhookAllowPrivate)}
+	evaluations.Notify = notes
 	if cfg.Demo {
 		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo campaign: %w", err)
@@ -338,6 +343,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		if err := demo.LoadReviews(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo reviews: %w", err)
+		}
+		if err := demo.LoadEvaluations(ctx, d, orgs, campaigns); err != nil {
+			return fmt.Errorf("load demo evaluations: %w", err)
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
@@ -375,6 +383,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		Inspect:  inspections,
 		Nominate: nominations,
 		Review:   reviews,
+		Evaluate: evaluations,
 		Log:      log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err

@@ -45,6 +45,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		t.Fatalf("post notice: %v", err)
 	}
 	noticeID := fmt.Sprint(nt.ID)
+	evaluation, voteCode := openEvaluation(t, a, office)                    // (evaluate)
 	nomination := a.id(t, `SELECT id FROM nominations ORDER BY id LIMIT 1`) // (nominate)
 	inspection := a.id(t, `SELECT id FROM inspections ORDER BY id LIMIT 1`) // (inspect)
 	bulletin := a.id(t, `SELECT id FROM bulletins ORDER BY id LIMIT 1`)
@@ -59,6 +60,8 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		"{id}@/reports/":        report,
 		"{id}@/rectifications/": entry,
 		"{id}@/notices/":        noticeID,
+		"{id}@/evaluations/":    evaluation,
+		"{code}@/vote/":         voteCode,
 		"{id}@/nominations/":    nomination,
 		"{id}@/inspections/":    inspection,
 		"{id}@/bulletins/":      bulletin,

@@ -169,6 +169,7 @@ var notPages = map[string]string{
 	"/favicon.ico":                 "an icon",
 	"/static/":                     "CSS and scripts",
 	"/api/v1/commitments/{id}/versions/{version}": "JSON",
+	"/evaluations/{id}/results.xlsx":              "an .xlsx download (checked in TestEvaluationPages)",
 }
 
 func TestNoPageWiderThanPhone(t *testing.T) {

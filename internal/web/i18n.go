@@ -10,6 +10,7 @@ var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meeting
 	inspectEnglish,
 	nominateEnglish,
 	reviewEnglish,
+	evaluateEnglish,
 )
 
 func mergeCatalogs(cs ...map[string]string) map[string]string {

@@ -121,6 +121,20 @@ var scopedRoutes = map[string]struct {
 	"GET /lang/{lang}":                    {"other", needNone},
 	"GET /calendar/{token}":               {"other", needNone},
 	"GET /m/{token}":                      {"other", needNone},
+	// Evaluations (evaluate): their own matrix — readers of the branch and
+	// its members read; slips need the level above; results follow
+	// publication — is tested in internal/evaluate (TestEvaluateRoleMatrix).
+	"GET /api/v1/evaluations/{id}":         {"other", needNone},
+	"GET /api/v1/evaluations/{id}/slips":   {"other", needNone},
+	"GET /api/v1/evaluations/{id}/results": {"other", needNone},
+	"GET /evaluations/{id}":                {"other", needNone},
+	"GET /evaluations/{id}/vote":           {"other", needNone},
+	"GET /evaluations/{id}/slips":          {"other", needNone},
+	"GET /evaluations/{id}/paper-ballots":  {"other", needNone},
+	"GET /evaluations/{id}/sheet":          {"other", needNone},
+	"GET /evaluations/{id}/results.xlsx":   {"other", needNone},
+	"GET /vote/{code}":                     {"other", needNone},
+	"GET /public/units/{id}/evaluations":   {"unit", needPublic},
 }
 
 // scopeRole is one role of the matrix: the subtrees (by unit name) it

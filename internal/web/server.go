@@ -21,6 +21,7 @@ import (
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/evaluate"
 	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/nominate"
@@ -49,6 +50,7 @@ type Server struct {
 	Inspect    *inspect.Service  // supervision and bulletins (督查、通报)
 	Nominate   *nominate.Service // exemplary members (推荐优秀共产党员典型)
 	Review     *review.Service
+	Evaluate   *evaluate.Service
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
@@ -84,6 +86,9 @@ func New(s *Server) (*Server, error) {
 	}
 	if s.Review == nil {
 		s.Review = &review.Service{DB: s.DB} // without folder sources (tests)
+	}
+	if s.Evaluate == nil && s.DB != nil { // evaluations need only the database (servers built without them: tests, benchmarks)
+		s.Evaluate = &evaluate.Service{DB: s.DB}
 	}
 	v, err := loadViews(s.zone)
 	if err != nil {
