@@ -25,6 +25,7 @@ import (
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/evaluate"
 	"chuangzheng/internal/idem"
 	"chuangzheng/internal/jobs"
 	"chuangzheng/internal/meeting"
@@ -268,7 +269,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...),
+	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), append(duty.Kinds(), evaluate.Kinds()...)...),
 		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
@@ -278,6 +279,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	notes := &notify.Service{DB: d, Org: orgs, SMTP: mail, BaseURL: cfg.BaseURL, Log: log, HTTP: notify.GuardedClient(cfg.WebhookAllowPrivate)}
+	evaluations := &evaluate.Service{DB: d, Notify: notes}
 	if cfg.Demo {
 		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo campaign: %w", err)
@@ -326,7 +328,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
+	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Evaluate: evaluations,
 		Log: log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err

@@ -21,6 +21,10 @@ var noIdempotency = map[string]bool{
 	"POST /api/v1/session":   true,
 	"DELETE /api/v1/session": true,
 	"POST /api/v1/tokens":    true,
+	// Ballots: a stored answer would keep the receipt next to the voter's
+	// user id and time, and the body's hash next to them (evaluate's secrecy).
+	"POST /api/v1/evaluations/{id}/ballots":       true,
+	"POST /api/v1/evaluations/{id}/paper-ballots": true,
 }
 
 // idempotent wraps an API write (POST, PUT, PATCH, DELETE under /api/) so

@@ -224,6 +224,23 @@ func (s *Server) routes() []route {
 		h("POST /api/v1/duties/{id}/notice", s.apiDutyNotice),
 		// (duty:end)
 
+		// Evaluations (evaluate:begin).
+		h("GET /api/v1/evaluations", s.apiEvaluations),
+		h("POST /api/v1/evaluations", s.apiEvaluationOpen),
+		h("GET /api/v1/evaluations/{id}", s.apiEvaluation),
+		h("GET /api/v1/evaluations/{id}/slips", s.apiEvaluationSlips),
+		h("POST /api/v1/evaluations/{id}/ballots", s.apiBallot),
+		h("POST /api/v1/evaluations/{id}/paper-ballots", s.apiPaperBallot),
+		h("POST /api/v1/evaluations/{id}/close", s.apiEvaluationClose),
+		h("GET /api/v1/evaluations/{id}/results", s.apiEvaluationResults),
+		h("POST /api/v1/evaluations/{id}/publish", s.apiEvaluationPublish),
+		h("POST /api/v1/evaluations/{id}/exemptions", s.apiEvaluationExempt),
+		h("POST /api/v1/evaluations/{id}/representatives", s.apiEvaluationRepresentatives),
+		h("PUT /api/v1/evaluations/{id}/tellers", s.apiEvaluationTellers),
+		h("POST /api/v1/evaluations/{id}/remind", s.apiEvaluationRemind),
+		h("POST /api/v1/evaluations/{id}/problems", s.apiEvaluationProblem),
+		// (evaluate:end)
+
 		// JSON API.
 		h("POST /api/v1/session", s.apiLogin),
 		h("DELETE /api/v1/session", s.apiLogout),

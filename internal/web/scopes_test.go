@@ -87,6 +87,12 @@ var scopedRoutes = map[string]struct {
 	"GET /lang/{lang}":                    {"other", needNone},
 	"GET /calendar/{token}":               {"other", needNone},
 	"GET /m/{token}":                      {"other", needNone},
+	// Evaluations (evaluate): their own matrix — readers of the branch and
+	// its members read; slips need the level above; results follow
+	// publication — is tested in internal/evaluate (TestEvaluateRoleMatrix).
+	"GET /api/v1/evaluations/{id}":         {"other", needNone},
+	"GET /api/v1/evaluations/{id}/slips":   {"other", needNone},
+	"GET /api/v1/evaluations/{id}/results": {"other", needNone},
 }
 
 // scopeRole is one role of the matrix: the subtrees (by unit name) it

@@ -21,6 +21,7 @@ import (
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/duty"
+	"chuangzheng/internal/evaluate"
 	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
@@ -39,6 +40,7 @@ type Server struct {
 	Commitment *commitment.Service
 	Notice     *notice.Service
 	Duty       *duty.Service
+	Evaluate   *evaluate.Service
 	Log        *slog.Logger
 	Version    string
 	// SecureCookies marks cookies Secure (set when served behind TLS).
