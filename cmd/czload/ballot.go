@@ -18,7 +18,8 @@ package main
 // -receipts FILE writes one line per acknowledged ballot ("ack CODE RECEIPT",
 // for sessions "ack user:NAME RECEIPT"), one per ballot whose outcome is
 // unknown (the connection failed after sending: "unknown CODE") and one per
-// "already voted" answer ("already CODE"), so that a checker can verify
+// "already voted" answer ("already CODE") and one per other refusal
+// ("refused CODE STATUS"), so that a checker can verify
 // that every acknowledged ballot was stored, once. A voter whose request
 // failed in transport is tried again (at most -retries times): a server
 // that was killed and restarted answers 201 (it had not stored it) or 409
@@ -271,6 +272,7 @@ func runBallots(cfg ballotConfig, client *http.Client) error {
 					rec.line("already", v.String(), "")
 				default:
 					r.failed++
+					rec.line("refused", v.String(), strconv.Itoa(code))
 					if r.first == "" {
 						r.first = fmt.Sprintf("HTTP %d %s", code, receipt)
 					}
@@ -298,7 +300,11 @@ func runBallots(cfg ballotConfig, client *http.Client) error {
 		}
 	}
 	slices.Sort(all)
-	fmt.Printf("BALLOTS %s  api=%s voters=%s clients=%d  duration=%s\n", target, cfg.api, cfg.voters, cfg.conc, elapsed.Round(time.Millisecond))
+	who := cfg.voters
+	if limitMd {
+		who = "reference sessions"
+	}
+	fmt.Printf("BALLOTS %s  api=%s voters=%s clients=%d  duration=%s\n", target, cfg.api, who, cfg.conc, elapsed.Round(time.Millisecond))
 	fmt.Printf("ballots:  %d acknowledged, %d already voted, %d refused, %d unknown (transport)", tot.acked, tot.already, tot.failed, tot.unknown)
 	if tot.first != "" {
 		fmt.Printf(" (first problem: %s)", tot.first)
