@@ -269,8 +269,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
 	notices := &notice.Service{DB: d}
 	duties := &duty.Service{DB: d, Notice: notices}
+	evaluations := &evaluate.Service{DB: d}
 	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), append(duty.Kinds(), evaluate.Kinds()...)...),
-		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}}, Calendars: []campaign.EventSource{meetings}}
+		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}, evaluations}, Calendars: []campaign.EventSource{meetings}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP
@@ -279,7 +280,7 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 	}
 	notes := &notify.Service{DB: d, Org: orgs, SMTP: mail, BaseURL: cfg.BaseURL, Log: log, HTTP: notify.GuardedClient(cfg.WebhookAllowPrivate)}
-	evaluations := &evaluate.Service{DB: d, Notify: notes}
+	evaluations.Notify = notes
 	if cfg.Demo {
 		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
 			return fmt.Errorf("load demo campaign: %w", err)
@@ -297,6 +298,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
 			return fmt.Errorf("load demo keeping: %w", err)
+		}
+		if err := demo.LoadEvaluations(ctx, d, orgs, campaigns); err != nil {
+			return fmt.Errorf("load demo evaluations: %w", err)
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner

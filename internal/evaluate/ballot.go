@@ -206,19 +206,30 @@ func (s *Service) cast(ctx context.Context, v voterRow, channel string, in Ballo
 	return Receipt{Receipt: receipt, EvaluationID: v.EvalID}, nil
 }
 
-// markSQL inserts the marker only while the evaluation is open; on
-// PostgreSQL the evaluation's row is read FOR SHARE, so closing (which
-// updates it) waits for ballots in flight and later ones see it closed.
-func markSQL(e db.Engine) string {
-	lock := ""
-	if e == db.Postgres {
-		lock = " FOR SHARE"
-	}
-	return `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel) SELECT id, ?, ? FROM evaluations WHERE id = ? AND status = 'open'` + lock + ` ON CONFLICT DO NOTHING`
-}
+// markSQL inserts the marker only while the evaluation is open.
+const markSQL = `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel) SELECT id, ?, ? FROM evaluations WHERE id = ? AND status = 'open' ON CONFLICT DO NOTHING`
 
+// ballotLock is the PostgreSQL advisory lock key of an evaluation's
+// ballots: each ballot holds it shared for its transaction, closing takes
+// it exclusively before it marks the evaluation closed. Ballots in flight
+// commit before the count; later ones wait (behind the waiting close, so
+// a stream of ballots cannot starve it) and then see "closed". Advisory
+// locks live in memory: no row is locked or rewritten per ballot. SQLite
+// has one writer and needs none.
+func ballotLock(evalID int64) int64 { return 0x65766c<<32 | evalID&0xffffffff }
+
+// writeBallot is the ballot's whole write. A refusal (already voted,
+// closed) is decided before anything is written and no statement fails on
+// the way (the marker's insert does nothing on conflict), so under group
+// commit a refused ballot leaves the shared transaction untouched and
+// usable by the others.
 func writeBallot(ctx context.Context, tx *db.Tx, v voterRow, channel, ballotID, hash, answers, commentID, comment string) error {
-	res, err := tx.Exec(ctx, markSQL(tx.Engine), v.ID, channel, v.EvalID)
+	if tx.Engine == db.Postgres {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(v.EvalID)); err != nil {
+			return err
+		}
+	}
+	res, err := tx.Exec(ctx, markSQL, v.ID, channel, v.EvalID)
 	if err != nil {
 		return err
 	}

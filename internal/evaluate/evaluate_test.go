@@ -194,6 +194,20 @@ func TestEvaluateVoteOnce(t *testing.T) {
 		}
 		_, err = f.s.Cast(ctx, vs[1], e.ID, ballotFor(e, "satisfied", "excellent"))
 		wantCode(t, err, apperr.Conflict)
+		if err := f.s.Publish(ctx, f.office, e.ID, evaluate.PublishInput{Announcement: "支部党员大会通报"}); err != nil {
+			t.Fatal(err)
+		}
+		// The grid's kinds: held on the branch and the office's row, published on the branch.
+		var held, published int
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE kind = 'evaluation.held' AND ref_id = ? AND unit_id IN (?, ?)`,
+				e.ID, e.UnitID, f.office.Grants[0].UnitID).Scan(&held); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM campaign_signals WHERE kind = 'evaluation.published' AND ref_id = ? AND unit_id = ?`, e.ID, e.UnitID).Scan(&published)
+		}); err != nil || held != 2 || published != 1 {
+			t.Fatalf("signals held %d published %d: %v", held, published, err)
+		}
 		res, err := f.s.Results(ctx, f.office, e.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -249,5 +263,63 @@ func TestEvaluateConcurrentVote(t *testing.T) {
 		}); err != nil || ballots != 1 {
 			t.Fatalf("ballots %d %v", ballots, err)
 		}
+	})
+}
+
+// TestEvaluateCloseWhileVoting: ballots racing the closing either count in
+// the tally or are refused as closed; none commits after the count.
+func TestEvaluateCloseWhileVoting(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		e := f.open("市果木园党支部", evaluate.OpenInput{Template: "branch", Public: map[string]int{evaluate.GroupPublic: 200}})
+		_, slips, err := f.s.Slips(ctx, f.office, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		accepted := 0
+		start := make(chan struct{})
+		some := make(chan struct{}, 200) // closing starts once 20 ballots are in
+		for i, sl := range slips {
+			if sl.Group != evaluate.GroupPublic {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := f.s.Cast(ctx, nil, e.ID, evaluate.BallotInput{Code: sl.Code, Org: map[string]string{"o1": "satisfied"}})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					accepted++
+					some <- struct{}{}
+				case apperr.CodeOf(err) == apperr.Conflict:
+				default:
+					t.Errorf("ballot %d: %v", i, err)
+				}
+			}()
+		}
+		close(start)
+		for range 20 {
+			<-some
+		}
+		tally, err := f.s.Close(ctx, f.office, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		var stored int
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_ballots WHERE evaluation_id = ?`, e.ID).Scan(&stored)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if tally.Ballots != accepted || stored != accepted {
+			t.Fatalf("accepted %d, counted %d, stored %d", accepted, tally.Ballots, stored)
+		}
+		t.Logf("%d of 200 ballots before the close", accepted)
 	})
 }

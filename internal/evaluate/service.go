@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -629,10 +628,11 @@ func manageTx(ctx context.Context, tx *db.Tx, a *org.Actor, id int64) (Evaluatio
 	if !readable {
 		return e, b, errNotFound
 	}
-	if !e.May.Manage && !e.May.Publish {
-		if e.Status != Open {
-			return e, b, errNotOpen
-		}
+	manage, err := mayManage(ctx, tx, a, b)
+	if err != nil {
+		return e, b, err
+	}
+	if !manage {
 		return e, b, apperr.Deny()
 	}
 	return e, b, nil
@@ -872,9 +872,17 @@ func (s *Service) Close(ctx context.Context, a *org.Actor, id int64) (Tally, err
 		if e.Status != Open {
 			return errNotOpen
 		}
-		// Taking the row first makes a concurrent ballot (which reads the
-		// row FOR SHARE on PostgreSQL) either commit before or see "closed".
+		// On PostgreSQL the ballots' advisory lock, exclusively: ballots in
+		// flight commit first, later ones see "closed" (ballotLock).
+		if tx.Engine == db.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, ballotLock(id)); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `UPDATE evaluations SET status = 'closed', closed_at = ?, version = version + 1 WHERE id = ? AND status = 'open'`, tx.NowText(), id); err != nil {
+			return err
+		}
+		if err := restamp(ctx, tx, id); err != nil {
 			return err
 		}
 		ballots, err := loadBallots(ctx, tx, id)
@@ -897,9 +905,20 @@ func (s *Service) Close(ctx context.Context, a *org.Actor, id int64) (Tally, err
 			return err
 		}
 		if len(ballots) > 0 {
-			if err := campaign.Record(ctx, tx, campaign.Signal{CampaignID: e.CampaignID, Kind: KindHeld, UnitID: e.UnitID, RefID: id,
-				Note: fmt.Sprintf("%s：%d 票", e.Title, len(ballots))}); err != nil {
+			// The template's 组织开展评议 is the office's action (its row is the
+			// campaign's root); the branch's own row gets the record too.
+			var root int64
+			if err := tx.QueryRow(ctx, `SELECT unit_id FROM campaigns WHERE id = ?`, e.CampaignID).Scan(&root); err != nil {
 				return err
+			}
+			for _, u := range []int64{e.UnitID, root} {
+				if err := campaign.Record(ctx, tx, campaign.Signal{CampaignID: e.CampaignID, Kind: KindHeld, UnitID: u, RefID: id,
+					Note: fmt.Sprintf("%s（%s）：%d 票", e.Title, e.UnitName, len(ballots))}); err != nil {
+					return err
+				}
+				if u == root {
+					break
+				}
 			}
 		}
 		return audit.Record(ctx, tx, who(a), "evaluation.close", "evaluation", id, map[string]any{"status": e.Status},
@@ -975,7 +994,17 @@ func (s *Service) Results(ctx context.Context, a *org.Actor, id int64) (Results,
 		if !e.May.Results {
 			return apperr.New(apperr.Forbidden, "评议结果尚未向您公布", "The results have not been published to you")
 		}
-		r, err = results(ctx, tx, e, e.May.Members, e.May.Publish || e.Status == Published && e.May.Results && (e.May.Members || a.CanRead(org.Unit{ID: e.UnitID})))
+		branch, err := org.UnitTx(ctx, tx, e.UnitID)
+		if err != nil {
+			return err
+		}
+		manage, err := mayManage(ctx, tx, a, branch)
+		if err != nil {
+			return err
+		}
+		// 意见和建议 go to the office and the branch's committee, not to
+		// every member nor the public.
+		r, err = results(ctx, tx, e, e.May.Members, manage || a.CanRead(branch))
 		if err != nil {
 			return err
 		}
@@ -1039,10 +1068,12 @@ func orgFlags(fs []Flag) []Flag {
 
 // PublicResults lists a unit's published evaluations whose branch result
 // goes on the public board, with the branch's part of the tally and list.
-func (s *Service) PublicResults(ctx context.Context, unitID int64) ([]Results, error) {
+func (s *Service) PublicResults(ctx context.Context, unitID int64) (org.Unit, []Results, error) {
 	var out []Results
+	var u org.Unit
 	err := s.DB.View(ctx, func(tx *db.Tx) error {
-		u, err := org.UnitTx(ctx, tx, unitID)
+		var err error
+		u, err = org.UnitTx(ctx, tx, unitID)
 		if err != nil {
 			return err
 		}
@@ -1075,7 +1106,7 @@ func (s *Service) PublicResults(ctx context.Context, unitID int64) ([]Results, e
 		}
 		return nil
 	})
-	return out, apperr.Wrap(err, "public evaluations")
+	return u, out, apperr.Wrap(err, "public evaluations")
 }
 
 // RaiseInput is a problem the office (or the branch) picks from the
@@ -1126,12 +1157,129 @@ func (s *Service) Raise(ctx context.Context, a *org.Actor, id int64, in RaiseInp
 	return rid, apperr.Wrap(err, "raise problem")
 }
 
-// sortedGroups is the groups' codes in a fixed order.
-func sortedGroups(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for g := range m {
-		out = append(out, g)
+// BySlip reads the evaluation a slip's code votes in (for the no-login
+// ballot page: the questionnaire and the members to grade, nothing of the
+// electorate) and whether the slip has been used.
+func (s *Service) BySlip(ctx context.Context, code string) (Evaluation, bool, error) {
+	var e Evaluation
+	var used bool
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		var id, voter int64
+		var grp, exempt string
+		err := tx.QueryRow(ctx, `SELECT evaluation_id, id, grp, exempt FROM evaluation_voters WHERE code = ?`, NormalizeCode(code)).Scan(&id, &voter, &grp, &exempt)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && exempt != "" {
+			return errBadCode
+		}
+		if err != nil {
+			return err
+		}
+		var b org.Unit
+		if e, b, err = getEval(ctx, tx, id); err != nil {
+			return err
+		}
+		e.UnitName = b.Name
+		if !e.Q.grades(grp) {
+			e.Q.Ratees = nil
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_votes WHERE evaluation_id = ? AND voter_id = ?`, id, voter).Scan(&n); err != nil {
+			return err
+		}
+		used = n > 0
+		return nil
+	})
+	return e, used, apperr.Wrap(err, "slip")
+}
+
+// restamp rewrites, on PostgreSQL, every marker, ballot and comment of the
+// evaluation in the closing transaction: each row version carries the id
+// of the transaction that wrote it (xmin), and a marker and its ballot
+// were written by the same one. After closing all share the closing
+// transaction's id; the old versions go at the next VACUUM (see
+// docs/ballot-secrecy.md). SQLite keeps no per-row transaction id.
+func restamp(ctx context.Context, tx *db.Tx, id int64) error {
+	if tx.Engine != db.Postgres {
+		return nil
 	}
-	sort.Strings(out)
-	return out
+	for _, q := range []string{
+		`UPDATE evaluation_votes SET channel = channel WHERE evaluation_id = ?`,
+		`UPDATE evaluation_ballots SET grp = grp WHERE evaluation_id = ?`,
+		`UPDATE evaluation_comments SET body = body WHERE evaluation_id = ?`,
+	} {
+		if _, err := tx.Exec(ctx, q, id); err != nil {
+			return fmt.Errorf("restamp: %w", err)
+		}
+	}
+	return nil
+}
+
+// CampaignFor returns the newest active campaign covering unitID (0 if none),
+// the default of the opening form.
+func (s *Service) CampaignFor(ctx context.Context, unitID int64) (int64, error) {
+	var id int64
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		u, err := org.UnitTx(ctx, tx, unitID)
+		if err != nil {
+			return err
+		}
+		covers := org.CampaignCovers("c.unit_id", u)
+		err = tx.QueryRow(ctx, `SELECT c.id FROM campaigns c WHERE c.status = 'active' AND `+covers.SQL+` ORDER BY c.year DESC, c.id DESC LIMIT 1`,
+			covers.Args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return id, apperr.Wrap(err, "evaluation campaign")
+}
+
+// SetTellerNames names the tellers by their usernames (the page's form).
+func (s *Service) SetTellerNames(ctx context.Context, a *org.Actor, id int64, usernames []string) error {
+	var ids []int64
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		for _, u := range usernames {
+			u = strings.TrimSpace(u)
+			if u == "" {
+				continue
+			}
+			var uid int64
+			err := tx.QueryRow(ctx, `SELECT id FROM users WHERE username = ? AND disabled = FALSE`, u).Scan(&uid)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.Field("tellers", "没有这个用户名："+u, "No such user: "+u)
+			}
+			if err != nil {
+				return err
+			}
+			ids = append(ids, uid)
+		}
+		return nil
+	})
+	if err != nil {
+		return apperr.Wrap(err, "tellers")
+	}
+	return s.SetTellers(ctx, a, id, ids)
+}
+
+// Tellers lists the usernames of an evaluation's tellers (for its managers).
+func (s *Service) Tellers(ctx context.Context, a *org.Actor, id int64) ([]string, error) {
+	var out []string
+	err := s.DB.View(ctx, func(tx *db.Tx) error {
+		if _, _, err := manageTx(ctx, tx, a, id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT u.username FROM evaluation_tellers t JOIN users u ON u.id = t.user_id WHERE t.evaluation_id = ? ORDER BY u.username`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return rows.Err()
+	})
+	return out, apperr.Wrap(err, "tellers")
 }

@@ -220,7 +220,11 @@ func Count(q Questionnaire, ballots []Ballot) Tally {
 		t.Org[i].finish(q.OrgScale, q.Groups)
 	}
 	t.OrgRate, t.OrgScore, _ = mean(t.Org)
-	if q.OrgMinRate > 0 && len(t.Org) > 0 && t.Ballots > 0 && t.OrgRate < q.OrgMinRate {
+	orgValid := 0
+	for _, it := range t.Org {
+		orgValid += it.Valid
+	}
+	if q.OrgMinRate > 0 && orgValid > 0 && t.OrgRate < q.OrgMinRate {
 		t.Flags = append(t.Flags, Flag{Code: "org_rate",
 			Text:   fmt.Sprintf("支部满意率 %.1f%% 低于 %.0f%%，提请支委会研究整改", t.OrgRate, q.OrgMinRate),
 			TextEn: fmt.Sprintf("The branch's satisfaction rate %.1f%% is below %.0f%%: for the branch committee to consider", t.OrgRate, q.OrgMinRate)})

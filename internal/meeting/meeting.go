@@ -50,11 +50,12 @@ const (
 	Assembly     Type = "assembly"     // 支部党员大会
 	Briefing     Type = "briefing"     // 活动情况通报会
 	Review       Type = "review"       // 点评会
+	Evaluation   Type = "evaluation"   // 评议会 (群众评议; internal/evaluate)
 	Other        Type = "other"        // 其他
 )
 
 // Types lists the types in the order forms offer them.
-var Types = []Type{Mobilisation, Leadership, Committee, Assembly, Briefing, Review, Other}
+var Types = []Type{Mobilisation, Leadership, Committee, Assembly, Briefing, Review, Evaluation, Other}
 
 var typeNames = map[Type][4]string{ // 中文, English, campaign label 中文, campaign label English
 	Mobilisation: {"动员会", "Mobilisation meeting", "召开动员会", "Hold the mobilisation meeting"},
@@ -63,6 +64,7 @@ var typeNames = map[Type][4]string{ // 中文, English, campaign label 中文, c
 	Assembly:     {"支部党员大会", "Branch members' assembly", "召开支部党员大会", "Hold a branch members' assembly"},
 	Briefing:     {"活动情况通报会", "Progress briefing", "召开活动情况通报会", "Hold a progress briefing"},
 	Review:       {"点评会", "Review meeting", "召开点评会", "Hold a review meeting"},
+	Evaluation:   {"评议会", "Evaluation meeting", "召开评议会", "Hold an evaluation meeting"},
 	Other:        {"其他会议", "Other meeting", "召开其他会议", "Hold another meeting"},
 }
 

@@ -209,4 +209,3 @@ func (s *Server) apiEvaluationProblem(w http.ResponseWriter, r *http.Request) {
 		return map[string]int64{"id": rid}, nil
 	})
 }
-

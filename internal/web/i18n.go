@@ -4,7 +4,7 @@ package web
 // source language: a text missing here is shown in Chinese (a test checks
 // that every text in the templates has an entry). Each feature keeps its
 // own catalog in i18n_<feature>.go.
-var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meetingEnglish, noticeEnglish, commitmentEnglish, boardEnglish, dutyEnglish, keepingEnglish, printEnglish, importEnglish, homeEnglish)
+var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meetingEnglish, noticeEnglish, commitmentEnglish, boardEnglish, dutyEnglish, evaluateEnglish, keepingEnglish, printEnglish, importEnglish, homeEnglish)
 
 func mergeCatalogs(cs ...map[string]string) map[string]string {
 	out := map[string]string{}

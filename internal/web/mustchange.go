@@ -35,6 +35,11 @@ var mustChangeOpen = map[string]bool{
 	"GET /public/units/{id}/notices":            true,
 	"POST /public/notices/{id}/objections":      true,
 	"GET /api/v1/public/units/{id}/commitments": true,
+	// A slip's ballot is the slip's, not the account's (evaluate).
+	"GET /vote":                          true,
+	"GET /vote/{code}":                   true,
+	"POST /vote/{code}":                  true,
+	"GET /public/units/{id}/evaluations": true,
 }
 
 // mustChangeOpenRoute reports whether pattern stays open to a session that

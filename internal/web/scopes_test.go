@@ -93,6 +93,14 @@ var scopedRoutes = map[string]struct {
 	"GET /api/v1/evaluations/{id}":         {"other", needNone},
 	"GET /api/v1/evaluations/{id}/slips":   {"other", needNone},
 	"GET /api/v1/evaluations/{id}/results": {"other", needNone},
+	"GET /evaluations/{id}":                {"other", needNone},
+	"GET /evaluations/{id}/vote":           {"other", needNone},
+	"GET /evaluations/{id}/slips":          {"other", needNone},
+	"GET /evaluations/{id}/paper-ballots":  {"other", needNone},
+	"GET /evaluations/{id}/sheet":          {"other", needNone},
+	"GET /evaluations/{id}/results.xlsx":   {"other", needNone},
+	"GET /vote/{code}":                     {"other", needNone},
+	"GET /public/units/{id}/evaluations":   {"unit", needPublic},
 }
 
 // scopeRole is one role of the matrix: the subtrees (by unit name) it

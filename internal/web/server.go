@@ -68,6 +68,9 @@ func New(s *Server) (*Server, error) {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
+	if s.Evaluate == nil && s.DB != nil { // evaluations need only the database (servers built without them: tests, benchmarks)
+		s.Evaluate = &evaluate.Service{DB: s.DB}
+	}
 	v, err := loadViews(s.zone)
 	if err != nil {
 		return nil, err
