@@ -6,6 +6,12 @@
 //
 //	czload -url http://127.0.0.1:8097 -path /members -c 16 -d 20s
 //	czload -url http://127.0.0.1:8097 -path /public/units/12 -public -c 64 -d 20s
+//
+// With -mode ballot, c voters submit ballots at once instead (ballot.go):
+//
+//	czload -mode ballot -url http://127.0.0.1:8097 -eval 7 -c 64 -d 10s -receipts /tmp/r.txt
+//	czload -mode ballot -voters sessions -accounts voters.txt -eval 7 -c 16 -d 10s
+//	czload -mode ballot -api limit -url http://127.0.0.1:8091 -c 64 -d 10s
 package main
 
 import (
@@ -42,6 +48,18 @@ func main() {
 	password := flag.String("password", "demo", "password")
 	public := flag.Bool("public", false, "do not log in: GET a public page as an anonymous visitor")
 	gz := flag.Bool("gzip", true, "ask for gzip and decompress, as browsers do (false: plain bodies)")
+	mode := flag.String("mode", "get", "get: GET -path in a loop; ballot: submit ballots as voters")
+	var bc ballotConfig
+	flag.StringVar(&bc.api, "api", "app", "ballot mode: app (创争) or limit (shared/bench/limit's reference server)")
+	flag.Int64Var(&bc.evalID, "eval", 0, "ballot mode: the evaluation's id")
+	flag.StringVar(&bc.voters, "voters", "codes", "ballot mode: codes (slips, no login) or sessions (logged-in members, -accounts)")
+	flag.StringVar(&bc.codesFile, "codes", "", "ballot mode: file of slip codes (\"CODE [GROUP]\" a line); default: the evaluation's unused slips")
+	flag.StringVar(&bc.accountsFile, "accounts", "", "ballot mode: file of voter accounts (\"username password\" a line)")
+	flag.StringVar(&bc.receipts, "receipts", "", "ballot mode: append each ballot's outcome (ack CODE RECEIPT, unknown CODE, already CODE) to this file")
+	flag.IntVar(&bc.max, "n", 0, "ballot mode: at most this many voters (0: all)")
+	flag.Float64Var(&bc.rate, "rate", 0, "ballot mode: at most this many ballots a second (0: as fast as answered)")
+	flag.IntVar(&bc.retries, "retries", 3, "ballot mode: tries again a voter whose request failed in transport, this many times")
+	flag.Int64Var(&bc.voterBase, "voter-base", 1, "ballot mode, -api limit: the first voter number")
 	flag.Parse()
 	if *conc < 1 || *dur <= 0 {
 		fatal(errors.New("-c must be at least 1 and -d positive"))
@@ -51,6 +69,17 @@ func main() {
 	tr := &http.Transport{MaxIdleConns: *conc * 2, MaxIdleConnsPerHost: *conc * 2, IdleConnTimeout: time.Minute, DisableCompression: !*gz}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	switch *mode {
+	case "ballot":
+		bc.base, bc.path, bc.conc, bc.dur, bc.user, bc.password = baseURL, *path, *conc, *dur, *user, *password
+		if err := runBallots(bc, client); err != nil {
+			fatal(err)
+		}
+		return
+	case "get":
+	default:
+		fatal(fmt.Errorf("-mode must be get or ballot, not %q", *mode))
+	}
 	var cookie *http.Cookie
 	if !*public {
 		c, err := login(client, baseURL, *user, *password)
@@ -124,11 +153,7 @@ func main() {
 		fmt.Printf(" (first: %s)", first)
 	}
 	fmt.Println()
-	var cs []string
-	for _, c := range slices.Sorted(maps.Keys(codes)) {
-		cs = append(cs, fmt.Sprintf("%d×%d", c, codes[c]))
-	}
-	fmt.Printf("status:   %s\n", strings.Join(cs, " "))
+	fmt.Printf("status:   %s\n", statusLine(codes))
 	fmt.Printf("rate:     %.1f req/s  (%.2f MB/s)\n", float64(len(all))/elapsed.Seconds(), float64(nbytes)/elapsed.Seconds()/1e6)
 	if len(all) == 0 {
 		os.Exit(1)
@@ -142,6 +167,14 @@ func main() {
 	if errs > 0 {
 		os.Exit(1)
 	}
+}
+
+func statusLine(codes map[int]int) string {
+	var cs []string
+	for _, c := range slices.Sorted(maps.Keys(codes)) {
+		cs = append(cs, fmt.Sprintf("%d×%d", c, codes[c]))
+	}
+	return strings.Join(cs, " ")
 }
 
 // pct is the nearest-rank percentile of sorted durations.

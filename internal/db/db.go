@@ -63,6 +63,7 @@ type DB struct {
 	Now    func() time.Time
 	Zone   *time.Location // nil means DefaultZone
 	dsn    string
+	batch  *batcher // group commit (batch.go); shared by WithClock copies
 }
 
 // Options tune Open; the zero value is the default.
@@ -90,6 +91,7 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		p.SetMaxIdleConns(24)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		d.W, d.R = p, p
+		d.batch = newBatcher(d, pgCommitters)
 	default:
 		d.Engine = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
@@ -113,6 +115,7 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		r.SetMaxIdleConns(8)
 		r.SetConnMaxIdleTime(0)
 		d.W, d.R = w, r
+		d.batch = newBatcher(d, 1)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -131,8 +134,12 @@ func (d *DB) FilePath() string {
 	return strings.TrimPrefix(strings.TrimPrefix(d.dsn, "sqlite:"), "file:")
 }
 
-// Close closes both pools.
+// Close ends the group committer (fns already queued are committed first)
+// and closes both pools.
 func (d *DB) Close() error {
+	if d.batch != nil {
+		d.batch.close()
+	}
 	err := d.W.Close()
 	if d.R != d.W {
 		if e := d.R.Close(); err == nil {
@@ -187,6 +194,7 @@ type Tx struct {
 	Now      time.Time
 	Zone     *time.Location // where days are counted (the DB's Zone)
 	ReadOnly bool           // opened by View
+	noCancel bool           // in a batch: statements ignore their context's cancellation
 }
 
 // WithClock returns the same database (the same pools) whose transactions
@@ -201,15 +209,6 @@ func (d *DB) WithClock(now func() time.Time) *DB {
 // Update runs fn in a read-write transaction, committing if fn returns nil.
 func (d *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.run(ctx, d.W, false, fn)
-}
-
-// Batch runs fn in a read-write transaction for a short, hot write (a
-// ballot): fn's effects are committed durably before Batch returns nil, and
-// rolled back if fn returns an error. Batch may share the transaction with
-// other callers' fns (group commit) — fn must not depend on what others
-// write, nor on the order of commits.
-func (d *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
-	return d.Update(ctx, fn)
 }
 
 // View runs fn in a read-only transaction on the reader pool.
@@ -252,29 +251,29 @@ func (tx *Tx) NowText() string { return FormatTime(tx.Now) }
 
 // Exec runs a statement.
 func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, rebind(tx.Engine, q), args...)
+	return tx.tx.ExecContext(tx.stmtCtx(ctx), rebind(tx.Engine, q), args...)
 }
 
 // Query runs a query.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, rebind(tx.Engine, q), args...)
+	return tx.tx.QueryContext(tx.stmtCtx(ctx), rebind(tx.Engine, q), args...)
 }
 
 // QueryRow runs a query that returns at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, rebind(tx.Engine, q), args...)
+	return tx.tx.QueryRowContext(tx.stmtCtx(ctx), rebind(tx.Engine, q), args...)
 }
 
 // Insert runs an INSERT … RETURNING id and returns the id.
 func (tx *Tx) Insert(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64
-	err := tx.tx.QueryRowContext(ctx, rebind(tx.Engine, q+" RETURNING id"), args...).Scan(&id)
+	err := tx.tx.QueryRowContext(tx.stmtCtx(ctx), rebind(tx.Engine, q+" RETURNING id"), args...).Scan(&id)
 	return id, err
 }
 
 // Prepare prepares a statement for repeated use inside the transaction.
 func (tx *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
-	return tx.tx.PrepareContext(ctx, rebind(tx.Engine, q))
+	return tx.tx.PrepareContext(tx.stmtCtx(ctx), rebind(tx.Engine, q))
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint failure.

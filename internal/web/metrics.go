@@ -34,6 +34,14 @@ func newMetrics(d *db.DB) *metrics {
 	if d.R != d.W {
 		m.reg.MustRegister(collectors.NewDBStatsCollector(d.R, "reader"))
 	}
+	// Group commit (db.Batch): writes per commit is their ratio.
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "chuangzheng_db_batch_commits_total", Help: "Transactions the group committer (db.Batch) has run.",
+		}, func() float64 { c, _ := d.BatchStats(); return float64(c) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "chuangzheng_db_batch_writes_total", Help: "Hot writes (ballots) committed through db.Batch's group commit.",
+		}, func() float64 { _, n := d.BatchStats(); return float64(n) }))
 	return m
 }
 

@@ -1,0 +1,368 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Group commit for hot writes (DB.Batch).
+//
+// A durable commit costs one fsync (SQLite's WAL at synchronous=FULL,
+// PostgreSQL's WAL flush with synchronous_commit on): one transaction per
+// ballot pays it per ballot, and under load the writer queues behind its
+// own fsyncs. Batch hands its fn to one committer goroutine per database.
+// The committer takes the first waiting fn, then gathers more for up to
+// batchWait, stopping as soon as every Batch caller in flight has joined
+// (so a lone caller never waits), and runs them all in ONE transaction on
+// the writer, each inside its own SAVEPOINT:
+//
+//   - a fn that fails (an "already voted" unique violation, a validation
+//     error, a panic) is rolled back to its savepoint alone and gets its
+//     error; the others go on;
+//   - each caller is answered only after COMMIT has returned, so a nil
+//     from Batch means the write is on disk;
+//   - if BEGIN or COMMIT fails, every fn of the batch gets that error and
+//     none of their writes remain.
+//
+// The fns run in a random order, not in the order their callers came: a
+// batch keeps no trace of who asked first (ballot secrecy relies on it).
+//
+// A caller whose context ends while its fn is still queued is answered
+// with the context's error and its fn never runs; once the committer has
+// taken the fn, the caller waits for the commit's outcome, so it is never
+// told "failed" for a write that committed, nor "done" for one that did
+// not. Statements in a batch run on a context without cancellation: a
+// cancelled SQLite statement interrupts the connection, and an interrupted
+// write may roll back the whole shared transaction.
+
+const (
+	// batchWait is the longest the committer waits for more fns after
+	// the first, while Batch callers are still on their way.
+	batchWait = 2 * time.Millisecond
+	// batchMax is the most fns in one transaction.
+	batchMax = 512
+)
+
+// pgCommitters is how many committers a PostgreSQL database runs.
+var pgCommitters = 4
+
+// ErrClosed is returned by Batch once the database is closed.
+var ErrClosed = errors.New("db: database is closed")
+
+type batcher struct {
+	d *DB
+
+	mu      sync.RWMutex // closed and the send on ch (RLock), Close (Lock)
+	closed  bool
+	once    sync.Once // starts the committer on first use
+	started bool      // set in once
+	ch      chan *batchReq
+	done    chan struct{} // closed when the last committer has ended
+
+	// committers is how many committer goroutines share the queue: one on
+	// SQLite (one writer at a time), a few on PostgreSQL, whose commits
+	// can overlap (each is a round trip per statement, not CPU).
+	committers int
+	running    atomic.Int64
+
+	// waiting counts Batch callers that have begun and whose fn no
+	// committer has taken yet (nor have they given up): while it is above
+	// zero, more fns are on their way.
+	waiting atomic.Int64
+
+	batches, batched atomic.Int64 // statistics (BatchStats)
+}
+
+// request states
+const (
+	reqQueued    int32 = iota
+	reqTaken           // the committer runs it: the caller waits for the outcome
+	reqAbandoned       // the caller gave up before it was taken: never run
+)
+
+type batchReq struct {
+	ctx   context.Context // the caller's (its hook; statements drop its cancellation)
+	fn    func(tx *Tx) error
+	now   func() time.Time
+	zone  *time.Location
+	state atomic.Int32
+	done  chan batchResult // buffered 1
+}
+
+type batchResult struct {
+	err   error
+	panic *batchPanic
+}
+
+// batchPanic carries a fn's panic back to its caller's goroutine.
+type batchPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *batchPanic) String() string { return fmt.Sprintf("%v\n\n[in db.Batch]\n%s", p.value, p.stack) }
+
+func newBatcher(d *DB, committers int) *batcher {
+	return &batcher{d: d, ch: make(chan *batchReq, 4*batchMax), done: make(chan struct{}), committers: committers}
+}
+
+// Batch runs fn in a read-write transaction for a short, hot write (a
+// ballot): fn's effects are committed durably before Batch returns nil, and
+// rolled back if fn returns an error. Batch shares the transaction with
+// other callers' fns (group commit, see batch.go), each fn in its own
+// savepoint, run in no particular order — fn must not depend on what
+// others write, nor on the order of commits. The BeforeCommit hook of ctx
+// runs inside fn's savepoint; tx.Now is this call's instant.
+func (d *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
+	b := d.batch
+	if b == nil {
+		return d.Update(ctx, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &batchReq{ctx: ctx, fn: fn, now: d.Now, zone: d.zone(), done: make(chan batchResult, 1)}
+
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return ErrClosed
+	}
+	b.once.Do(func() {
+		b.started = true
+		b.running.Add(int64(b.committers))
+		for range b.committers {
+			go b.committer()
+		}
+	})
+	b.waiting.Add(1)
+	select {
+	case b.ch <- r:
+	case <-ctx.Done():
+		b.waiting.Add(-1)
+		b.mu.RUnlock()
+		return ctx.Err()
+	}
+	b.mu.RUnlock()
+
+	var res batchResult
+	select {
+	case res = <-r.done:
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
+			b.waiting.Add(-1)
+			return ctx.Err()
+		}
+		res = <-r.done // taken: its outcome is decided by the commit
+	}
+	if res.panic != nil {
+		panic(res.panic)
+	}
+	return res.err
+}
+
+// BatchStats reports how many transactions the committer has run and how
+// many fns they held (for the server's metrics and the benchmarks).
+func (d *DB) BatchStats() (commits, fns int64) {
+	if d.batch == nil {
+		return 0, 0
+	}
+	return d.batch.batches.Load(), d.batch.batched.Load()
+}
+
+// close stops taking fns, lets the committer run those already queued and
+// waits for it to end.
+func (b *batcher) close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	started := b.started
+	b.once.Do(func() {}) // no committer starts after this
+	if started {
+		close(b.ch)
+	}
+	b.mu.Unlock()
+	if started {
+		<-b.done // the committer drains ch first
+	}
+}
+
+// take claims r for running; false if its caller gave up first.
+func (b *batcher) take(r *batchReq) bool {
+	if !r.state.CompareAndSwap(reqQueued, reqTaken) {
+		return false
+	}
+	b.waiting.Add(-1)
+	return true
+}
+
+func (b *batcher) committer() {
+	defer func() {
+		if b.running.Add(-1) == 0 {
+			close(b.done)
+		}
+	}()
+	batch := make([]*batchReq, 0, batchMax)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		first, ok := <-b.ch
+		if !ok {
+			return // closed and drained
+		}
+		if !b.take(first) {
+			continue
+		}
+		batch = append(batch[:0], first)
+		timer.Reset(batchWait)
+	gather:
+		for len(batch) < batchMax {
+			// Take whatever is queued without waiting; wait only while a
+			// caller is still on its way.
+			select {
+			case r, ok := <-b.ch:
+				if !ok {
+					break gather // closed: the next receive drains ch
+				}
+				if b.take(r) {
+					batch = append(batch, r)
+				}
+				continue
+			default:
+			}
+			if b.waiting.Load() <= 0 {
+				break
+			}
+			select {
+			case r, ok := <-b.ch:
+				if !ok {
+					break gather // closed: the next receive drains ch
+				}
+				if b.take(r) {
+					batch = append(batch, r)
+				}
+			case <-timer.C:
+				break gather
+			}
+		}
+		timer.Stop()
+		b.run(batch)
+		clear(batch)
+	}
+}
+
+// run commits one batch and answers every caller in it.
+func (b *batcher) run(batch []*batchReq) {
+	rand.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
+	results := make([]batchResult, len(batch))
+	err := b.runTx(batch, results)
+	b.batches.Add(1)
+	b.batched.Add(int64(len(batch)))
+	for i, r := range batch {
+		if err != nil && results[i].panic == nil {
+			results[i].err = err
+		}
+		r.done <- results[i]
+	}
+}
+
+// runTx runs the batch's fns in one transaction; a non-nil error means
+// nothing of the batch was committed.
+func (b *batcher) runTx(batch []*batchReq, results []batchResult) error {
+	d := b.d
+	ctx := context.Background()
+	stx, err := d.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = stx.Rollback()
+		}
+	}()
+	if d.Engine == Postgres {
+		// Durable at COMMIT whatever the server's default.
+		if _, err := stx.ExecContext(ctx, `SET LOCAL synchronous_commit TO on`); err != nil {
+			return err
+		}
+	}
+	single := len(batch) == 1
+	ok := 0
+	for i, r := range batch {
+		if !single {
+			if _, err := stx.ExecContext(ctx, `SAVEPOINT cz_batch`); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+		}
+		res := callBatchFn(r, &Tx{tx: stx, Engine: d.Engine, Now: r.now().UTC(), Zone: r.zone, noCancel: true})
+		if single {
+			if res.err != nil || res.panic != nil {
+				results[i] = res
+				return nil // rolled back by the deferred Rollback; nothing to commit
+			}
+			ok++
+			break
+		}
+		if res.err == nil && res.panic == nil {
+			if _, err := stx.ExecContext(ctx, `RELEASE SAVEPOINT cz_batch`); err != nil {
+				res.err = fmt.Errorf("release savepoint: %w", err)
+			} else {
+				ok++
+			}
+		}
+		if res.err != nil || res.panic != nil {
+			if _, err := stx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT cz_batch`); err != nil {
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+			if _, err := stx.ExecContext(ctx, `RELEASE SAVEPOINT cz_batch`); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
+			}
+		}
+		results[i] = res
+	}
+	if ok == 0 {
+		return nil // every fn failed: roll back
+	}
+	committed = true // Commit ends the transaction whatever it returns
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// callBatchFn runs r's fn and its BeforeCommit hook, catching a panic.
+func callBatchFn(r *batchReq, tx *Tx) (res batchResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = batchResult{panic: &batchPanic{value: p, stack: debug.Stack()}}
+		}
+	}()
+	if err := r.fn(tx); err != nil {
+		return batchResult{err: err}
+	}
+	if hook := beforeCommit(r.ctx); hook != nil {
+		if err := hook(r.ctx, tx); err != nil {
+			return batchResult{err: err}
+		}
+	}
+	return batchResult{}
+}
+
+// stmtCtx is the context a statement of tx runs with: in a batch, the
+// caller's without its cancellation (see the package comment above).
+func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
+	if tx.noCancel && ctx.Done() != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
