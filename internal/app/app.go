@@ -24,18 +24,11 @@ import (
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/demo"
-	"chuangzheng/internal/duty"
-	"chuangzheng/internal/evaluate"
 	"chuangzheng/internal/idem"
-	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/jobs"
-	"chuangzheng/internal/meeting"
 	"chuangzheng/internal/nominate"
-	"chuangzheng/internal/notice"
 	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
-	"chuangzheng/internal/rectify"
-	"chuangzheng/internal/report"
 	"chuangzheng/internal/review"
 	"chuangzheng/internal/web"
 )
@@ -269,39 +262,6 @@ func (e env) serve(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(e.stdout, "  另有每名党员一个账号，用户名为姓名拼音（重名加数字）。")
 	}
-	orgs := &org.Service{DB: d}
-	meetings := &meeting.Service{DB: d}
-	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(int64(max(cfg.ImageMemory, 16)) << 20)}
-	notices := &notice.Service{DB: d}
-	duties := &duty.Service{DB: d, Notice: notices}
-	rectifications := &rectify.Service{DB: d}
-	// Each feature's record kinds (campaign.Kind) and to-do sources, one per line.
-	var kinds []campaign.Kind
-	kinds = append(kinds, meeting.Kinds()...)
-	kinds = append(kinds, commitment.Kinds()...)
-	kinds = append(kinds, commitment.KeepingKinds()...)
-	kinds = append(kinds, duty.Kinds()...)
-	kinds = append(kinds, rectify.Kinds()...)
-	kinds = append(kinds, report.Kinds()...)
-	kinds = append(kinds, inspect.Kinds()...)
-	kinds = append(kinds, nominate.Kinds()...)
-	kinds = append(kinds, review.Kinds()...)
-	kinds = append(kinds, evaluate.Kinds()...)
-	evaluations := &evaluate.Service{DB: d}
-	todos := []campaign.TodoSource{
-		meetings,
-		commitment.ProgressTodos{},
-		rectify.Todos{},
-		report.Todos{},
-		review.Todos{},
-		evaluations,
-	}
-	campaigns := &campaign.Service{DB: d, Cache: campaign.NewGridCache(), Kinds: kinds, Sources: todos, Calendars: []campaign.EventSource{meetings}}
-	reports := &report.Service{DB: d, Campaign: campaigns}
-	inspections := &inspect.Service{DB: d, Campaign: campaigns} // its folder section: inspect.Folder{} (campaign.FolderSource)
-	// The reviewer's folder (点评材料) is assembled from each feature's section.
-	reviews := &review.Service{DB: d, Folders: []campaign.FolderSource{report.Folder{}, commitment.Folder{}, inspect.Folder{}, rectify.Folder{}}}
-	nominations := &nominate.Service{DB: d, Ratings: reviewRatings{}}
 	var mail *notify.SMTP
 	if cfg.SMTP.Host != "" {
 		mail = &cfg.SMTP
@@ -309,43 +269,13 @@ func (e env) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	notes := &notify.Service{DB: d, Org: orgs, SMTP: mail, BaseURL: cfg.BaseURL, Log: log, HTTP: notify.GuardedClient(cfg.WebhookAllowPrivate)}
-	evaluations.Notify = notes
+	svc := NewServices(d, Wiring{Log: log, ImageMemory: cfg.ImageMemory, SMTP: mail, BaseURL: cfg.BaseURL, WebhookAllowPrivate: cfg.WebhookAllowPrivate})
+	orgs, campaigns, notes, notices := svc.Org, svc.Campaign, svc.Notify, svc.Notice
 	if cfg.Demo {
-		if made, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
-			return fmt.Errorf("load demo campaign: %w", err)
+		if made, err := LoadDemo(ctx, d, svc); err != nil {
+			return err
 		} else if made {
-			if err := demo.LoadMeetings(ctx, d, orgs, campaigns, meetings); err != nil {
-				return fmt.Errorf("load demo meetings: %w", err)
-			}
 			fmt.Fprintln(e.stdout, "已创建演示活动：本年度创先争优活动（按内置模板），含会议和向市委的报告")
-		}
-		if err := demo.LoadCommitments(ctx, d, orgs, campaigns, commitments); err != nil {
-			return fmt.Errorf("load demo commitments: %w", err)
-		}
-		if err := demo.LoadDuties(ctx, d, orgs, campaigns, duties); err != nil {
-			return fmt.Errorf("load demo duties: %w", err)
-		}
-		if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
-			return fmt.Errorf("load demo keeping: %w", err)
-		}
-		if err := demo.LoadRectify(ctx, d, orgs, campaigns); err != nil {
-			return fmt.Errorf("load demo rectification ledger: %w", err)
-		}
-		if err := demo.LoadReports(ctx, d, orgs, campaigns, reports); err != nil {
-			return fmt.Errorf("load demo reports: %w", err)
-		}
-		if err := demo.LoadInspections(ctx, d, orgs, campaigns, inspections); err != nil {
-			return fmt.Errorf("load demo inspections: %w", err)
-		}
-		if err := demo.LoadNominations(ctx, d, orgs, campaigns, nominations); err != nil {
-			return fmt.Errorf("load demo nominations: %w", err)
-		}
-		if err := demo.LoadReviews(ctx, d, orgs, campaigns); err != nil {
-			return fmt.Errorf("load demo reviews: %w", err)
-		}
-		if err := demo.LoadEvaluations(ctx, d, orgs, campaigns); err != nil {
-			return fmt.Errorf("load demo evaluations: %w", err)
 		}
 	}
 	// Background jobs: notifications, reminders, the daily digest. The runner
@@ -377,14 +307,9 @@ func (e env) serve(ctx context.Context, args []string) error {
 		(&audit.Anchorer{DB: d, Path: anchorPath(cfg, d), Log: log}).Run(runCtx, AnchorEvery)
 	}()
 	defer func() { stopRunner(); <-runDone; <-anchorDone }()
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: accounts, Campaign: campaigns, Notify: notes, Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties,
-		Rectify:  rectifications,
-		Report:   reports,
-		Inspect:  inspections,
-		Nominate: nominations,
-		Review:   reviews,
-		Evaluate: evaluations,
-		Log:      log, Version: Version, SecureCookies: cfg.SecureCookies, TrustProxy: proxies, MetricsToken: cfg.MetricsToken})
+	ws := svc.Server(d)
+	ws.Account, ws.Log, ws.Version, ws.SecureCookies, ws.TrustProxy, ws.MetricsToken = accounts, log, Version, cfg.SecureCookies, proxies, cfg.MetricsToken
+	srv, err := web.New(ws)
 	if err != nil {
 		return err
 	}

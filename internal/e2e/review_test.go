@@ -6,62 +6,60 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"chuangzheng/internal/account"
+	appwire "chuangzheng/internal/app"
 	"chuangzheng/internal/campaign"
-	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
-	"chuangzheng/internal/meeting"
-	"chuangzheng/internal/org"
 	"chuangzheng/internal/review"
 	"chuangzheng/internal/web"
 )
 
-// startReviewApp is startApp with the review feature wired as app wires it:
-// its kinds on the grid, its to-dos on the home page, and the folder
-// sources that exist on this branch (commitments). At merge the lead adds
-// the report, ledger and inspection sources (and their services) here.
-func startReviewApp(t *testing.T) *app {
+// startReviewApp is the server as `serve` wires it (app.NewServices: every
+// kind on the grid, every to-do source, the reviewer's folder from the
+// reports, commitments, inspections and ledger sources) over the demo
+// bureau without the demo campaign, so that the test's campaign is the
+// only one.
+func startReviewApp(t *testing.T, d *db.DB) *app {
 	t.Helper()
 	ctx := context.Background()
-	d := dbtest.SQLite(t)
 	hasher := account.NewHasher(2)
 	if _, err := demo.Load(ctx, d, hasher, "demo"); err != nil {
 		t.Fatalf("load demo bureau: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	orgs := &org.Service{DB: d}
-	meetings := &meeting.Service{DB: d}
-	campaigns := &campaign.Service{DB: d, Kinds: append(append(meeting.Kinds(), commitment.Kinds()...), review.Kinds()...),
-		Sources: []campaign.TodoSource{meetings, review.Todos{}}}
-	reviews := &review.Service{DB: d, Folders: []campaign.FolderSource{commitment.Folder{}}}
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Meeting: meetings,
-		Commitment: &commitment.Service{DB: d}, Review: reviews, Log: log, Version: "e2e"})
+	svc := appwire.NewServices(d, appwire.Wiring{Log: log})
+	ws := svc.Server(d)
+	ws.Account, ws.Log, ws.Version = &account.Service{DB: d, Hasher: hasher}, log, "e2e"
+	srv, err := web.New(ws)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &app{URL: hs.URL, DB: d, Org: orgs, Campaign: campaigns}
+	return &app{URL: hs.URL, DB: d, Org: svc.Org, Campaign: svc.Campaign}
 }
 
 // TestReviewRoundInBrowser is one round of a leadership review for the
-// lagging branch: (branch report →) the liaison leader opens the folder on
-// a desk and writes the review beside it, raising a problem into the
-// ledger; the secretary records the rectification statement on a phone
-// from the home page's to-do; (the entry is closed with evidence and
-// verified →) the grid's cells for the review and the statement complete.
-//
-// Steps marked MERGE are other helpers' features: the branch's written
-// report (before the folder) and closing/verifying the ledger entry (before
-// the grid check); the lead adds them here at merge.
+// lagging branch, as issue 11 asks, on a phone and a desk: the branch's
+// secretary sends the written report on a phone; the liaison leader opens
+// the folder on a desk, sees the report in it and writes the review beside
+// it, raising a problem into the ledger; the secretary records the
+// rectification statement on a phone from the home page's to-do, and
+// closes the ledger entry with evidence; the office (the level that
+// raised it) verifies it on a desk; the grid's cells for the branch's
+// report, the review and the statement are complete.
 func TestReviewRoundInBrowser(t *testing.T) {
 	requireBrowser(t)
-	a := startReviewApp(t)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) { reviewRound(t, startReviewApp(t, d)) })
+}
+
+func reviewRound(t *testing.T, a *app) {
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	a.DB.Now = func() time.Time { return time.Date(2026, 7, 6, 10, 0, 0, 0, shanghai) }
@@ -81,8 +79,23 @@ func TestReviewRoundInBrowser(t *testing.T) {
 	}
 	orchard := a.unitID(t, "市果木园党支部")
 
-	// MERGE: the secretary sends the branch's written report (书面汇报) on a
-	// phone here; the folder below then lists it.
+	// The secretary, on a phone: the branch's written report (书面汇报) to
+	// the level above and the liaison leaders.
+	sec := newSession(t, a, phone360)
+	sec.login("sgmydzb", "demo")
+	sec.open("/reports/write?kind=branch")
+	sec.p().MustElement(`#report-write input[name="title"]`).MustInput("市果木园党支部上半年创先争优情况汇报")
+	sec.p().MustElement(`#report-body`).MustInput("上半年支部组织党员公开承诺，果园生产任务基本完成；承诺公开和践诺记录仍不完整，下半年补齐。")
+	if sw := sec.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 361 {
+		t.Errorf("the report form is %d px wide on a 360 px phone", sw)
+	}
+	if b := sec.box(`#report-send`); b.Bottom-b.Top < 44 {
+		t.Errorf("the 报送 button is %.0f px tall on a phone", b.Bottom-b.Top)
+	}
+	sec.click(`#report-send`)
+	if st := sec.p().MustElement(`#report-status`).MustText(); !strings.Contains(st, "已报送") {
+		t.Fatalf("after sending the report's status reads %q:\n%s", st, sec.text())
+	}
 
 	// The liaison leader, on a desk: the queue, then the form beside the folder.
 	lead := newSession(t, a, desktop)
@@ -91,7 +104,7 @@ func TestReviewRoundInBrowser(t *testing.T) {
 	lead.open("/reviews")
 	lead.wantText("queue", "市果木园党支部", "待点评")
 	lead.click(`#unit-` + strconv.FormatInt(orchard, 10) + ` a.button.primary`)
-	lead.wantText("form", "点评材料", "承诺及践诺进展", "成绩", "整改方向")
+	lead.wantText("form", "点评材料", "书面汇报", "市果木园党支部上半年创先争优情况汇报", "承诺及践诺进展", "成绩", "整改方向")
 	folder, form := lead.box(".review-folder"), lead.box(".review-write")
 	if form.Left < folder.Right-1 || form.Top > folder.Top+1 {
 		t.Errorf("on a desk the form is not beside the folder: folder %+v, form %+v", folder, form)
@@ -128,8 +141,7 @@ func TestReviewRoundInBrowser(t *testing.T) {
 	}
 
 	// The secretary, on a phone: the home page's to-do leads to the statement form.
-	sec := newSession(t, a, phone360)
-	sec.login("sgmydzb", "demo")
+	sec.open("/")
 	sec.wantText("home", "记录整改表态")
 	sec.open("/reviews/" + id)
 	sec.p().MustElement(`#speaker_name`).MustInput("园长")
@@ -143,10 +155,38 @@ func TestReviewRoundInBrowser(t *testing.T) {
 		t.Errorf("the review page is %d px wide on a 360 px phone", sw)
 	}
 
-	// MERGE: the secretary closes the ledger entry with evidence on the
-	// phone, and the office verifies it on the desk (the ledger's pages).
+	// The secretary closes the ledger entry with evidence on the phone.
+	var entry int64
+	if err := a.DB.View(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM rectifications WHERE source = 'review' AND source_ref = ? AND unit_id = ?`, mustInt(t, id), orchard).Scan(&entry)
+	}); err != nil {
+		t.Fatalf("the review's ledger entry: %v", err)
+	}
+	ledger := "/rectifications/" + strconv.FormatInt(entry, 10)
+	sec.open(ledger)
+	sec.wantText("entry", "党员承诺公开滞后", "支部书记牵头，限期公开")
+	sec.p().MustElement(`#evidence`).MustInput("七月二十日召开支部党员大会，承诺书已全部公开，践诺记录补齐。")
+	if sw := sec.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 361 {
+		t.Errorf("the ledger entry is %d px wide on a 360 px phone", sw)
+	}
+	if b := sec.box(`form[action$="/close"] button.primary`); b.Bottom-b.Top < 44 {
+		t.Errorf("the 提交验收 button is %.0f px tall on a phone", b.Bottom-b.Top)
+	}
+	sec.click(`form[action$="/close"] button.primary`)
+	sec.wantText("closed", "已提交整改结果，待上级验收", "承诺书已全部公开")
+	if n := len(sec.p().MustElements(`button[value="verify"]`)); n != 0 {
+		t.Errorf("the branch that closed the entry is offered to verify it")
+	}
 
-	// The grid: the review and the statement complete the branch's cells.
+	// The office, the level that raised it, verifies it on a desk.
+	desk := newSession(t, a, desktop)
+	desk.login("office", "demo")
+	desk.open(ledger)
+	desk.wantText("to verify", "整改结果及佐证", "承诺书已全部公开")
+	desk.click(`button[value="verify"]`)
+	desk.wantText("verified", "已验收销号")
+
+	// The grid: the report, the review and the statement complete the branch's cells.
 	g, err := a.Campaign.Grid(ctx, office, c.ID, campaign.GridFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -158,13 +198,15 @@ func TestReviewRoundInBrowser(t *testing.T) {
 		}
 		for _, cell := range r.Cells {
 			for _, it := range cell.Items {
-				if it.Action.Kind == review.KindLeader || it.Action.Kind == review.KindStatement {
-					done[it.Action.Kind] = it.Status.Complete()
+				switch k := it.Action.Kind; {
+				case k == review.KindLeader || k == review.KindStatement,
+					k == campaign.KindReviewReport && it.Action.Owner == campaign.OwnerBranch:
+					done[k] = it.Status.Complete()
 				}
 			}
 		}
 	}
-	if !done[review.KindLeader] || !done[review.KindStatement] {
+	if !done[campaign.KindReviewReport] || !done[review.KindLeader] || !done[review.KindStatement] {
 		t.Errorf("grid cells for 市果木园党支部: %v", done)
 	}
 }

@@ -14,31 +14,30 @@ import (
 	"github.com/go-rod/rod/lib/devices"
 
 	"chuangzheng/internal/account"
+	appwire "chuangzheng/internal/app"
 	"chuangzheng/internal/campaign"
-	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/demo"
 	"chuangzheng/internal/duty"
 	"chuangzheng/internal/idcard"
-	"chuangzheng/internal/inspect"
 	"chuangzheng/internal/meeting"
-	"chuangzheng/internal/nominate"
 	"chuangzheng/internal/notice"
-	"chuangzheng/internal/notify"
 	"chuangzheng/internal/org"
-	reports "chuangzheng/internal/report"
 	"chuangzheng/internal/web"
 )
 
 // fullApp is the server as `serve --demo` builds it: every service wired
-// and the whole demo loaded (campaign, meetings, commitments, duties,
-// keeping, written reports and summaries), on the given database.
+// by app.NewServices and the whole demo loaded by app.LoadDemo (campaign,
+// meetings, commitments, duties, keeping, ledger, written reports and
+// summaries, inspections, nominations, reviews, evaluations), on the given
+// database.
 type fullApp struct {
 	*app
 	Meeting *meeting.Service
 	Notice  *notice.Service
 	Duty    *duty.Service
+	All     *appwire.Services
 }
 
 func startFullApp(t *testing.T, d *db.DB) *fullApp {
@@ -49,52 +48,19 @@ func startFullApp(t *testing.T, d *db.DB) *fullApp {
 		t.Fatalf("load demo bureau: loaded=%v err=%v", loaded, err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	orgs := &org.Service{DB: d}
-	meetings := &meeting.Service{DB: d}
-	commitments := &commitment.Service{DB: d, Images: commitment.NewImages(16 << 20)}
-	notices := &notice.Service{DB: d}
-	duties := &duty.Service{DB: d, Notice: notices}
-	campaigns := &campaign.Service{DB: d, Kinds: append(append(append(append(meeting.Kinds(), commitment.Kinds()...), commitment.KeepingKinds()...), duty.Kinds()...), reports.Kinds()...),
-		Sources: []campaign.TodoSource{meetings, commitment.ProgressTodos{}, reports.Todos{}}, Calendars: []campaign.EventSource{meetings}}
-	reportService := &reports.Service{DB: d, Campaign: campaigns}
-	notes := &notify.Service{DB: d, Org: orgs, Log: log}
-	if _, err := demo.LoadCampaign(ctx, d, orgs, campaigns); err != nil {
-		t.Fatal(err)
+	svc := appwire.NewServices(d, appwire.Wiring{Log: log})
+	if made, err := appwire.LoadDemo(ctx, d, svc); err != nil || !made {
+		t.Fatalf("load demo: made=%v err=%v", made, err)
 	}
-	if err := demo.LoadMeetings(ctx, d, orgs, campaigns, meetings); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadCommitments(ctx, d, orgs, campaigns, commitments); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadDuties(ctx, d, orgs, campaigns, duties); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadKeeping(ctx, d, orgs, campaigns, commitments); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadRectify(ctx, d, orgs, campaigns); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadReports(ctx, d, orgs, campaigns, reportService); err != nil {
-		t.Fatal(err)
-	}
-	inspections := &inspect.Service{DB: d, Campaign: campaigns}
-	if err := demo.LoadInspections(ctx, d, orgs, campaigns, inspections); err != nil {
-		t.Fatal(err)
-	}
-	nominations := &nominate.Service{DB: d}
-	if err := demo.LoadNominations(ctx, d, orgs, campaigns, nominations); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := web.New(&web.Server{DB: d, Org: orgs, Account: &account.Service{DB: d, Hasher: hasher}, Campaign: campaigns, Notify: notes,
-		Meeting: meetings, Notice: notices, Commitment: commitments, Duty: duties, Report: reportService, Inspect: inspections, Nominate: nominations, Log: log, Version: "e2e"})
+	ws := svc.Server(d)
+	ws.Account, ws.Log, ws.Version = &account.Service{DB: d, Hasher: hasher}, log, "e2e"
+	srv, err := web.New(ws)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &fullApp{app: &app{URL: hs.URL, DB: d, Org: orgs, Campaign: campaigns}, Meeting: meetings, Notice: notices, Duty: duties}
+	return &fullApp{app: &app{URL: hs.URL, DB: d, Org: svc.Org, Campaign: svc.Campaign}, Meeting: svc.Meeting, Notice: svc.Notice, Duty: svc.Duty, All: svc}
 }
 
 // id runs a query returning one id (or token) and fails the test when there is none.
