@@ -74,13 +74,14 @@ func navFits(t *testing.T, s *session, a *fullApp, who string) []string {
 			t.Errorf("%s: %q lies at x=%.0f…%.0f, %.0f px tall; want inside the screen, ≥ 44 px", who, e.MustText(), box.X, box.X+box.Width, box.Height)
 		}
 	}
-	if n := s.p().MustEval(`() => Array.from(document.querySelectorAll("nav.main .groups a")).filter(a => a.getClientRects().length > 0).length`).Int(); n != 0 {
+	if n := s.p().MustEval(`() => Array.from(document.querySelectorAll("nav.main .groups a")).filter(a => a.checkVisibility()).length`).Int(); n != 0 {
 		t.Errorf("%s: %d menu items show before the toggle is opened", who, n)
 	}
 	toggle.MustClick()
 	if !s.p().MustHas(`details.menu[open]`) {
 		t.Fatalf("%s: the 菜单 toggle does not open the menu", who)
 	}
+	s.capture("menu-open-"+who+".png", false)
 	if sw := s.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 361 {
 		t.Errorf("%s: with the menu open the page is %d px wide", who, sw)
 	}
