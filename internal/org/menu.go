@@ -30,9 +30,10 @@ type MenuMay struct {
 	Summaries bool `json:"summaries"`
 }
 
-// Menu returns the actor's menu verdicts: the tree, roster and reports
-// for those who read some unit's data beyond their own; notice management
-// for those who manage a unit.
+// Menu returns the actor's menu verdicts: the tree, roster, reports,
+// nominations, reviews and evaluations for those who read some unit's data
+// beyond their own; notice management for those who manage a unit; the
+// ledger, written reports and summaries also for members (their own).
 func (a *Actor) Menu() MenuMay {
 	if a == nil {
 		return MenuMay{}
