@@ -116,6 +116,9 @@ func (pl *pageList) paths(t *testing.T, importID string) []string {
 		if r == "/reviews/new" || r == "/reviews/folder" { // a unit's review form and folder (review)
 			p += "?unit=" + pl.unit
 		}
+		if r == "/reviews/members" { // the list review of 市渔场's members (review)
+			p += "?branch=" + pl.unit
+		}
 		out = append(out, p)
 	}
 	sort.Strings(out)
