@@ -200,4 +200,3 @@ func LoadRectify(ctx context.Context, d *db.DB, orgs *org.Service, cs *campaign.
 	}
 	return nil
 }
-

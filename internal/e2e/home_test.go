@@ -3,37 +3,117 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/devices"
 
 	"chuangzheng/internal/commitment"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/db/dbtest"
 	"chuangzheng/internal/meeting"
+	"chuangzheng/internal/org"
 )
 
 // phone360 is the 360×740 phone of issue 10.
 var phone360 = devices.Device{Title: "phone 360", Capabilities: []string{"touch", "mobile"}, UserAgent: phone.UserAgent, AcceptLanguage: "zh-CN",
 	Screen: devices.Screen{DevicePixelRatio: 2, Horizontal: devices.ScreenSize{Width: 740, Height: 360}, Vertical: devices.ScreenSize{Width: 360, Height: 740}}}
 
-// navFits checks that the page does not scroll sideways and that every
-// main-menu item lies inside the 360 px screen; it returns the menu's links.
-func navFits(t *testing.T, s *session, who string) []string {
+// menuAlways are the menu's items every logged-in person is offered
+// besides 首页 (the campaigns, commitments, meetings and calendar pages
+// show each person what their roles reach).
+var menuAlways = []string{"/campaigns", "/commitments", "/meetings", "/calendar"}
+
+// menuPages names the page of each org.MenuMay verdict (by its JSON name).
+// A verdict not named here is still counted: the panel must hold one item
+// for each verdict the actor has.
+var menuPages = map[string]string{
+	"tree": "/orgs", "roster": "/members", "reports": "/reports", "notices": "/notices", "rectify": "/rectifications",
+	"inspections": "/inspections", "nominations": "/nominations", "reviews": "/reviews", "evaluations": "/evaluations",
+	"written": "/reports/written", "summaries": "/summaries",
+}
+
+// menuWant derives the menu items an actor is offered from their
+// org.MenuMay verdicts: the pages it names (offered) and refuses, and how
+// many items the panel holds.
+func menuWant(t *testing.T, m org.MenuMay) (offered, refused []string, n int) {
+	t.Helper()
+	offered = append(offered, menuAlways...)
+	v := reflect.ValueOf(m)
+	for i := 0; i < v.NumField(); i++ {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		on := v.Field(i).Bool()
+		if on {
+			n++
+		}
+		switch href, ok := menuPages[name]; {
+		case ok && on:
+			offered = append(offered, href)
+		case ok:
+			refused = append(refused, href)
+		}
+	}
+	return offered, refused, n + len(menuAlways)
+}
+
+// navFits checks the main menu on a 360 px phone: the page does not scroll
+// sideways; 首页 and the 菜单 toggle are in one row of 44 px targets; once
+// the toggle is opened every item the actor's org.MenuMay offers (and none
+// it refuses) is visible and tappable inside the screen, still without
+// sideways scrolling. It closes the menu again and returns the items.
+func navFits(t *testing.T, s *session, a *fullApp, who string) []string {
 	t.Helper()
 	if sw := s.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 361 {
 		t.Errorf("%s: home is %d px wide on a 360 px phone", who, sw)
 	}
+	home, toggle := s.p().MustElement(`nav.main > a[href="/"]`), s.p().MustElement(`nav.main details.menu > summary`)
+	for _, e := range []*rod.Element{home, toggle} {
+		if box := e.MustShape().Box(); box.X < 0 || box.X+box.Width > 361 || box.Height < 44 {
+			t.Errorf("%s: %q lies at x=%.0f…%.0f, %.0f px tall; want inside the screen, ≥ 44 px", who, e.MustText(), box.X, box.X+box.Width, box.Height)
+		}
+	}
+	if n := s.p().MustEval(`() => Array.from(document.querySelectorAll("nav.main .groups a")).filter(a => a.checkVisibility()).length`).Int(); n != 0 {
+		t.Errorf("%s: %d menu items show before the toggle is opened", who, n)
+	}
+	toggle.MustClick()
+	if !s.p().MustHas(`details.menu[open]`) {
+		t.Fatalf("%s: the 菜单 toggle does not open the menu", who)
+	}
+	s.capture("menu-open-"+who+".png", false)
+	if sw := s.p().MustEval(`() => document.documentElement.scrollWidth`).Int(); sw > 361 {
+		t.Errorf("%s: with the menu open the page is %d px wide", who, sw)
+	}
 	var hrefs []string
-	for _, a := range s.p().MustElements("nav.main a") {
-		box := a.MustShape().Box()
-		href := *a.MustAttribute("href")
-		if box.X < 0 || box.X+box.Width > 361 || box.Width == 0 {
-			t.Errorf("%s: menu item %s lies at x=%.0f…%.0f, outside the 360 px screen", who, href, box.X, box.X+box.Width)
+	for _, l := range s.p().MustElements("nav.main .groups a") {
+		box := l.MustShape().Box()
+		href := *l.MustAttribute("href")
+		if box.X < 0 || box.X+box.Width > 361 || box.Width == 0 || box.Height < 44 {
+			t.Errorf("%s: menu item %s lies at x=%.0f…%.0f, %.0f px tall; want inside the 360 px screen, ≥ 44 px", who, href, box.X, box.X+box.Width, box.Height)
+		}
+		// Tappable: the item itself is what a tap at its centre reaches.
+		if !s.p().MustEval(`(x, y, h) => { const e = document.elementFromPoint(x, y); return !!e && !!e.closest("a") && e.closest("a").getAttribute("href") === h; }`, box.X+box.Width/2, box.Y+box.Height/2, href).Bool() {
+			t.Errorf("%s: a tap on menu item %s reaches something else", who, href)
 		}
 		hrefs = append(hrefs, href)
 	}
+	offered, refused, n := menuWant(t, a.actor(t, who).Menu())
+	if len(hrefs) != n {
+		t.Errorf("%s: the menu has %d items, the actor's verdicts offer %d: %v", who, len(hrefs), n, hrefs)
+	}
+	got := " " + strings.Join(hrefs, " ") + " "
+	for _, h := range offered {
+		if !strings.Contains(got, " "+h+" ") {
+			t.Errorf("%s: the menu lacks %s: %v", who, h, hrefs)
+		}
+	}
+	for _, h := range refused {
+		if strings.Contains(got, " "+h+" ") {
+			t.Errorf("%s: the menu offers %s, which their roles cannot use", who, h)
+		}
+	}
+	toggle.MustClick()
 	return hrefs
 }
 
@@ -55,7 +135,7 @@ func TestHomeByRoleOnPhone(t *testing.T) {
 				ORDER BY u.id LIMIT 1`)
 			s := newSession(t, a.app, phone360)
 			s.login(user, "demo")
-			hrefs := navFits(t, s, user)
+			hrefs := navFits(t, s, a, user)
 			for _, h := range hrefs {
 				if h == "/members" || h == "/orgs" || h == "/notices" || h == "/reports" {
 					t.Errorf("member %s is offered %s, a page for posts they do not hold", user, h)
@@ -102,7 +182,7 @@ func TestHomeByRoleOnPhone(t *testing.T) {
 				ORDER BY u.id LIMIT 1`)
 			s := newSession(t, a.app, phone360)
 			s.login(user, "demo")
-			navFits(t, s, user)
+			navFits(t, s, a, user)
 			var hrefs []string
 			for _, st := range s.p().MustElements("#next a.button") {
 				hrefs = append(hrefs, *st.MustAttribute("href"))
@@ -131,7 +211,7 @@ func TestHomeByRoleOnPhone(t *testing.T) {
 		t.Run("secretary", func(t *testing.T) {
 			s := newSession(t, a.app, phone360)
 			s.login("scyc", "demo")
-			navFits(t, s, "scyc")
+			navFits(t, s, a, "scyc")
 			q, err := (&commitment.Service{DB: d}).Queue(ctx, a.actor(t, "scyc"), commitment.QueueFilter{})
 			if err != nil {
 				t.Fatal(err)
@@ -170,7 +250,7 @@ func TestHomeByRoleOnPhone(t *testing.T) {
 		t.Run("liaison leader", func(t *testing.T) {
 			s := newSession(t, a.app, phone360)
 			s.login("dingshichun", "demo")
-			navFits(t, s, "dingshichun")
+			navFits(t, s, a, "dingshichun")
 			lines := s.p().MustElements("#liaison li")
 			if len(lines) != 1 || !strings.Contains(lines[0].MustText(), "市渔场") {
 				t.Errorf("liaison leader of 市渔场 sees %d liaison lines: %s", len(lines), s.text())
@@ -190,9 +270,9 @@ func TestHomeByRoleOnPhone(t *testing.T) {
 		t.Run("office", func(t *testing.T) {
 			s := newSession(t, a.app, phone360)
 			s.login("office", "demo")
-			hrefs := navFits(t, s, "office")
-			if len(hrefs) != 9 {
-				t.Errorf("office menu has %d items, want all 9: %v", len(hrefs), hrefs)
+			hrefs := navFits(t, s, a, "office")
+			if m := a.actor(t, "office").Menu(); !m.Tree || !m.Roster || !m.Notices || !m.Reviews || !m.Evaluations || len(hrefs) < 13 {
+				t.Errorf("the office is offered only %v (verdicts %+v)", hrefs, m)
 			}
 			st, err := a.Campaign.Standings(ctx, a.actor(t, "office"))
 			if err != nil {

@@ -50,6 +50,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 	inspection := a.id(t, `SELECT id FROM inspections ORDER BY id LIMIT 1`) // (inspect)
 	bulletin := a.id(t, `SELECT id FROM bulletins ORDER BY id LIMIT 1`)
 	summaryID := a.id(t, `SELECT id FROM summaries ORDER BY id LIMIT 1`) // (report)
+	reviewID := a.id(t, `SELECT id FROM reviews ORDER BY id LIMIT 1`)    // (review)
 	pl.fill = map[string]string{
 		"{id}@/orgs/":           pl.unit,
 		"{id}@/members/":        pl.member,
@@ -66,6 +67,7 @@ func newPageList(t *testing.T, a *fullApp) *pageList {
 		"{id}@/inspections/":    inspection,
 		"{id}@/bulletins/":      bulletin,
 		"{id}@/summaries/":      summaryID,
+		"{id}@/reviews/":        reviewID,
 		"{id}@/public/notices/": noticeID,
 		"{id}@/public/units/":   pl.unit,
 		"{token}@/m/":           signin,
@@ -110,6 +112,12 @@ func (pl *pageList) paths(t *testing.T, importID string) []string {
 		}
 		if r == "/campaigns/{id}/cell" {
 			p += "?unit=" + pl.unit + "&phase=" + pl.phase
+		}
+		if r == "/reviews/new" || r == "/reviews/folder" { // a unit's review form and folder (review)
+			p += "?unit=" + pl.unit
+		}
+		if r == "/reviews/members" { // the list review of 市渔场's members (review)
+			p += "?branch=" + pl.unit
 		}
 		out = append(out, p)
 	}

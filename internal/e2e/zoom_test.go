@@ -96,6 +96,15 @@ func TestNoSideScrollAtZoom200(t *testing.T) {
 			n++
 			m.noSideScroll(p, 180)
 		}
+		// The main menu, opened: every item inside the 180 px viewport.
+		m.open("/")
+		m.p().MustElement("nav.main details.menu > summary").MustClick()
+		m.noSideScroll("home with the menu open", 180)
+		for _, l := range m.p().MustElements("nav.main .groups a") {
+			if box := l.MustShape().Box(); box.X < 0 || box.X+box.Width > 181 || box.Height < 44 {
+				t.Errorf("at 200%% zoom menu item %s lies at x=%.0f…%.0f, %.0f px tall", *l.MustAttribute("href"), box.X, box.X+box.Width, box.Height)
+			}
+		}
 		t.Logf("%d member pages at 200%% zoom on a 360 px phone", n)
 		if n < 15 {
 			t.Errorf("only %d pages open for a member; the sweep is too thin", n)

@@ -11,6 +11,7 @@ var english = mergeCatalogs(coreEnglish, campaignEnglish, notifyEnglish, meeting
 	nominateEnglish,
 	reviewEnglish,
 	evaluateEnglish,
+	menuEnglish,
 )
 
 func mergeCatalogs(cs ...map[string]string) map[string]string {

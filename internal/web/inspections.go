@@ -122,7 +122,6 @@ func (s *Server) inspectForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-
 // inspectDate parses a date field; a bad date becomes an invalid zero-day date
 // so that validation refuses it rather than silently dropping it.
 func inspectDate(r *http.Request, name string) civil.Date {

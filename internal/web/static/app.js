@@ -69,3 +69,15 @@ document.addEventListener("click", function (e) {
     if (optional) { input.removeAttribute("aria-required"); } else { input.setAttribute("aria-required", "true"); }
   });
 })();
+// The main menu: on a desk whose browser cannot show a closed <details>'s
+// items (no ::details-content), open it; Escape closes the phone's panel.
+(function () {
+  var menu = document.querySelector("details.menu");
+  if (!menu) { return; }
+  var desk = window.matchMedia && window.matchMedia("(min-width: 720px)").matches;
+  var shows = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+  if (desk && !shows) { menu.open = true; }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && menu.open && !desk) { menu.open = false; menu.querySelector("summary").focus(); }
+  });
+})();
