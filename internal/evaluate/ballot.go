@@ -195,10 +195,11 @@ func (s *Service) cast(ctx context.Context, v voterRow, channel string, in Ballo
 		return Receipt{}, err
 	}
 	comment := strings.TrimSpace(in.Comment)
-	receipt, hash := newReceipt(v.EvalID)
-	ballotID, commentID := randomID(), randomID()
+	var receipt string
 	err = s.DB.Batch(ctx, func(tx *db.Tx) error {
-		return writeBallot(ctx, tx, v, channel, ballotID, hash, string(aj), commentID, comment)
+		var err error
+		receipt, err = writeBallot(ctx, tx, v, channel, string(aj), comment)
+		return err
 	})
 	if err != nil {
 		return Receipt{}, apperr.Wrap(err, "cast ballot")
@@ -209,52 +210,109 @@ func (s *Service) cast(ctx context.Context, v voterRow, channel string, in Ballo
 // markSQL inserts the marker only while the evaluation is open.
 const markSQL = `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel) SELECT id, ?, ? FROM evaluations WHERE id = ? AND status = 'open' ON CONFLICT DO NOTHING`
 
+// ballotSQL inserts a ballot; a receipt hash already taken in the
+// evaluation (a 50-bit receipt code's hash: practically never) inserts
+// nothing, and the ballot is tried again under a new receipt.
+const ballotSQL = `INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+// castPG is the ballot's whole write on PostgreSQL in one statement (one
+// round trip): the marker, only while the evaluation is open and only once
+// per voter, and, if it went in, the ballot and the comment. It returns
+// how many markers and ballots it inserted.
+const castPG = `WITH m AS (
+	INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
+	SELECT id, $1::bigint, $2::text FROM evaluations WHERE id = $3::bigint AND status = 'open'
+	ON CONFLICT DO NOTHING RETURNING 1
+), b AS (
+	INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers)
+	SELECT $3::bigint, $4::text, $5::text, $6::text FROM m
+	ON CONFLICT DO NOTHING RETURNING 1
+), c AS (
+	INSERT INTO evaluation_comments (id, evaluation_id, body)
+	SELECT $7::text, $3::bigint, $8::text FROM m WHERE $8::text <> ''
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM b)`
+
 // ballotLock is the PostgreSQL advisory lock key of an evaluation's
-// ballots: each ballot holds it shared for its transaction, closing takes
-// it exclusively before it marks the evaluation closed. Ballots in flight
+// ballots: each ballot's transaction holds it shared, closing takes it
+// exclusively before it marks the evaluation closed. Ballots in flight
 // commit before the count; later ones wait (behind the waiting close, so
 // a stream of ballots cannot starve it) and then see "closed". Advisory
-// locks live in memory: no row is locked or rewritten per ballot. SQLite
-// has one writer and needs none.
+// locks live in memory: no row is locked or rewritten per ballot. The lock
+// is taken in a statement of its own, before the marker's (whose snapshot
+// must be taken after the wait, to see a close that committed meanwhile),
+// and once per transaction: the ballots of one group commit share it.
+// SQLite has one writer and needs none.
 func ballotLock(evalID int64) int64 { return 0x65766c<<32 | evalID&0xffffffff }
 
-// writeBallot is the ballot's whole write. A refusal (already voted,
-// closed) is decided before anything is written and no statement fails on
-// the way (the marker's insert does nothing on conflict), so under group
-// commit a refused ballot leaves the shared transaction untouched and
-// usable by the others.
-func writeBallot(ctx context.Context, tx *db.Tx, v voterRow, channel, ballotID, hash, answers, commentID, comment string) error {
+// writeBallot is the ballot's whole write; it returns the receipt code. A
+// refusal (already voted, closed) is decided before anything is written
+// and no statement fails on the way (the marker's insert does nothing on
+// conflict): it is returned as db.Refuse, so under group commit the shared
+// transaction goes on for the others with no savepoint.
+func writeBallot(ctx context.Context, tx *db.Tx, v voterRow, channel, answers, comment string) (string, error) {
+	receipt, hash := newReceipt(v.EvalID)
+	var marked, stored int64
 	if tx.Engine == db.Postgres {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(v.EvalID)); err != nil {
-			return err
+		if tx.FirstInTx("evaluate.ballotLock/" + strconv.FormatInt(v.EvalID, 10)) {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(v.EvalID)); err != nil {
+				return "", err
+			}
+		}
+		commentID := ""
+		if comment != "" {
+			commentID = randomID()
+		}
+		if err := tx.QueryRow(ctx, castPG, v.ID, channel, v.EvalID, hash, v.Group, answers, commentID, comment).Scan(&marked, &stored); err != nil {
+			return "", err
+		}
+	} else {
+		res, err := tx.Exec(ctx, markSQL, v.ID, channel, v.EvalID)
+		if err != nil {
+			return "", err
+		}
+		if marked, err = res.RowsAffected(); err != nil {
+			return "", err
+		}
+		if marked > 0 {
+			if res, err = tx.Exec(ctx, ballotSQL, v.EvalID, hash, v.Group, answers); err != nil {
+				return "", err
+			}
+			if stored, err = res.RowsAffected(); err != nil {
+				return "", err
+			}
+			if comment != "" {
+				if _, err := tx.Exec(ctx, `INSERT INTO evaluation_comments (id, evaluation_id, body) VALUES (?, ?, ?)`, randomID(), v.EvalID, comment); err != nil {
+					return "", err
+				}
+			}
 		}
 	}
-	res, err := tx.Exec(ctx, markSQL, v.ID, channel, v.EvalID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
+	if marked == 0 {
 		var st Status
 		if err := tx.QueryRow(ctx, `SELECT status FROM evaluations WHERE id = ?`, v.EvalID).Scan(&st); err != nil {
-			return err
+			return "", err
 		}
 		if st != Open {
-			return errClosed
+			return "", db.Refuse(errClosed)
 		}
-		return errAlready
+		return "", db.Refuse(errAlready)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO evaluation_ballots (id, evaluation_id, receipt_hash, grp, answers) VALUES (?, ?, ?, ?, ?)`,
-		ballotID, v.EvalID, hash, v.Group, answers); err != nil {
-		return err
-	}
-	if comment != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO evaluation_comments (id, evaluation_id, body) VALUES (?, ?, ?)`, commentID, v.EvalID, comment); err != nil {
-			return err
+	for tries := 0; stored == 0; tries++ {
+		if tries == 5 {
+			return "", errors.New("no free receipt hash")
+		}
+		receipt, hash = newReceipt(v.EvalID)
+		res, err := tx.Exec(ctx, ballotSQL, v.EvalID, hash, v.Group, answers)
+		if err != nil {
+			return "", err
+		}
+		if stored, err = res.RowsAffected(); err != nil {
+			return "", err
 		}
 	}
-	return nil
+	return receipt, nil
 }
 
 // PaperResult says what became of a paper ballot entry.
@@ -361,8 +419,8 @@ func (s *Service) CastPaper(ctx context.Context, a *org.Actor, evalID int64, in 
 		}
 		// A manager's entry after a mismatch resolves it.
 		if agree || (manage && len(others) >= 2) {
-			receipt, hash := newReceipt(evalID)
-			if err := writeBallot(ctx, tx, v, "paper", randomID(), hash, canon, randomID(), comment); err != nil {
+			receipt, err := writeBallot(ctx, tx, v, "paper", canon, comment)
+			if err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `DELETE FROM evaluation_paper WHERE evaluation_id = ? AND voter_id = ?`, evalID, v.ID); err != nil {
