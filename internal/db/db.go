@@ -192,9 +192,9 @@ type Tx struct {
 	tx       *sql.Tx
 	Engine   Engine
 	Now      time.Time
-	Zone     *time.Location // where days are counted (the DB's Zone)
-	ReadOnly bool           // opened by View
-	noCancel bool           // in a batch: statements ignore their context's cancellation
+	Zone     *time.Location   // where days are counted (the DB's Zone)
+	ReadOnly bool             // opened by View
+	noCancel bool             // in a batch: statements ignore their context's cancellation
 	seen     *map[string]bool // FirstInTx's keys, shared by the fns of one batch transaction
 }
 
