@@ -21,11 +21,17 @@ import (
 // The committer takes the first waiting fn, then gathers more for up to
 // batchWait, stopping as soon as every Batch caller in flight has joined
 // (so a lone caller never waits), and runs them all in ONE transaction on
-// the writer, each inside its own SAVEPOINT:
+// the writer:
 //
-//   - a fn that fails (an "already voted" unique violation, a validation
-//     error, a panic) is rolled back to its savepoint alone and gets its
-//     error; the others go on;
+//   - a fn that refuses having written nothing (db.Refuse: "already
+//     voted", "closed") gets its error and the transaction goes on, with
+//     no savepoint (the common case: the whole batch costs BEGIN, the
+//     fns' statements and COMMIT);
+//   - a fn that fails otherwise (a unique violation after a write, an
+//     error, a panic) gets its error and none of its writes remain: the
+//     transaction is rolled back and the others run again in a new one,
+//     each inside its own SAVEPOINT, so that a second failure is rolled
+//     back to its savepoint alone; the others go on;
 //   - each caller is answered only after COMMIT has returned, so a nil
 //     from Batch means the write is on disk;
 //   - if BEGIN or COMMIT fails, every fn of the batch gets that error and
