@@ -292,7 +292,7 @@ func (b *batcher) run(batch []*batchReq) {
 // in its own savepoint (runSavepoints). A fn may thus run twice; it must
 // not depend on having run before (Batch's contract).
 func (b *batcher) runTx(batch []*batchReq, results []batchResult) error {
-	err, failed := b.runPlain(batch, results)
+	failed, err := b.runPlain(batch, results)
 	if failed < 0 {
 		return err
 	}
@@ -341,11 +341,11 @@ func (b *batcher) tx(stx *sql.Tx, r *batchReq, seen *map[string]bool) *Tx {
 // index of a fn that failed other than by a refusal, after rolling back
 // everything (results[failed] holds its outcome, the others' are to be
 // decided again); or failed = -1 and the batch's outcome.
-func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (err error, failed int) {
+func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int, err error) {
 	ctx := context.Background()
 	stx, err := b.begin(ctx)
 	if err != nil {
-		return err, -1
+		return -1, err
 	}
 	committed := false
 	defer func() {
@@ -365,24 +365,24 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (err error,
 			// nothing written: the transaction goes on
 		default:
 			if len(batch) == 1 {
-				return nil, -1 // rolled back by the deferred Rollback
+				return -1, nil // rolled back by the deferred Rollback
 			}
 			for j := range results {
 				if j != i {
 					results[j] = batchResult{}
 				}
 			}
-			return nil, i
+			return i, nil
 		}
 	}
 	if ok == 0 {
-		return nil, -1 // every fn refused: roll back
+		return -1, nil // every fn refused: roll back
 	}
 	committed = true // Commit ends the transaction whatever it returns
 	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err), -1
+		return -1, fmt.Errorf("commit: %w", err)
 	}
-	return nil, -1
+	return -1, nil
 }
 
 // runSavepoints runs the fns each inside its own SAVEPOINT: a fn that
