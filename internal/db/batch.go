@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -20,11 +21,17 @@ import (
 // The committer takes the first waiting fn, then gathers more for up to
 // batchWait, stopping as soon as every Batch caller in flight has joined
 // (so a lone caller never waits), and runs them all in ONE transaction on
-// the writer, each inside its own SAVEPOINT:
+// the writer:
 //
-//   - a fn that fails (an "already voted" unique violation, a validation
-//     error, a panic) is rolled back to its savepoint alone and gets its
-//     error; the others go on;
+//   - a fn that refuses having written nothing (db.Refuse: "already
+//     voted", "closed") gets its error and the transaction goes on, with
+//     no savepoint (the common case: the whole batch costs BEGIN, the
+//     fns' statements and COMMIT);
+//   - a fn that fails otherwise (a unique violation after a write, an
+//     error, a panic) gets its error and none of its writes remain: the
+//     transaction is rolled back and the others run again in a new one,
+//     each inside its own SAVEPOINT, so that a second failure is rolled
+//     back to its savepoint alone; the others go on;
 //   - each caller is answered only after COMMIT has returned, so a nil
 //     from Batch means the write is on disk;
 //   - if BEGIN or COMMIT fails, every fn of the batch gets that error and
@@ -164,7 +171,7 @@ func (d *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
 	if res.panic != nil {
 		panic(res.panic)
 	}
-	return res.err
+	return unrefuse(res.err)
 }
 
 // BatchStats reports how many transactions the committer has run and how
@@ -275,14 +282,70 @@ func (b *batcher) run(batch []*batchReq) {
 	}
 }
 
-// runTx runs the batch's fns in one transaction; a non-nil error means
-// nothing of the batch was committed.
+// runTx commits the batch's fns in one transaction. First it runs them all
+// without savepoints: a ballot that is refused returns a Refuse'd error
+// having written nothing, so the transaction needs no savepoint to go on,
+// and most batches have no other failure. If a fn fails otherwise (an
+// error after writes, a failed statement — on PostgreSQL that aborts the
+// transaction — or a panic), the whole transaction is rolled back, that fn
+// keeps its outcome, and the others run again in a new transaction, each
+// in its own savepoint (runSavepoints). A fn may thus run twice; it must
+// not depend on having run before (Batch's contract).
 func (b *batcher) runTx(batch []*batchReq, results []batchResult) error {
+	failed, err := b.runPlain(batch, results)
+	if failed < 0 {
+		return err
+	}
+	// Run the others again, in the same order, with savepoints.
+	rest := make([]*batchReq, 0, len(batch)-1)
+	idx := make([]int, 0, len(batch)-1)
+	for i, r := range batch {
+		if i != failed {
+			rest = append(rest, r)
+			idx = append(idx, i)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	sub := make([]batchResult, len(rest))
+	err = b.runSavepoints(rest, sub)
+	for j, i := range idx {
+		results[i] = sub[j]
+	}
+	return err
+}
+
+// begin starts the batch's transaction on the writer.
+func (b *batcher) begin(ctx context.Context) (*sql.Tx, error) {
 	d := b.d
-	ctx := context.Background()
 	stx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	if d.Engine == Postgres {
+		// Durable at COMMIT whatever the server's default.
+		if _, err := stx.ExecContext(ctx, `SET LOCAL synchronous_commit TO on`); err != nil {
+			_ = stx.Rollback()
+			return nil, err
+		}
+	}
+	return stx, nil
+}
+
+func (b *batcher) tx(stx *sql.Tx, r *batchReq, seen *map[string]bool) *Tx {
+	return &Tx{tx: stx, Engine: b.d.Engine, Now: r.now().UTC(), Zone: r.zone, noCancel: true, seen: seen}
+}
+
+// runPlain runs the fns without savepoints. It returns failed >= 0, the
+// index of a fn that failed other than by a refusal, after rolling back
+// everything (results[failed] holds its outcome, the others' are to be
+// decided again); or failed = -1 and the batch's outcome.
+func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int, err error) {
+	ctx := context.Background()
+	stx, err := b.begin(ctx)
+	if err != nil {
+		return -1, err
 	}
 	committed := false
 	defer func() {
@@ -290,29 +353,59 @@ func (b *batcher) runTx(batch []*batchReq, results []batchResult) error {
 			_ = stx.Rollback()
 		}
 	}()
-	if d.Engine == Postgres {
-		// Durable at COMMIT whatever the server's default.
-		if _, err := stx.ExecContext(ctx, `SET LOCAL synchronous_commit TO on`); err != nil {
-			return err
+	ok := 0
+	seen := map[string]bool{}
+	for i, r := range batch {
+		res := callBatchFn(r, b.tx(stx, r, &seen))
+		results[i] = res
+		switch {
+		case res.panic == nil && res.err == nil:
+			ok++
+		case res.panic == nil && isRefusal(res.err):
+			// nothing written: the transaction goes on
+		default:
+			if len(batch) == 1 {
+				return -1, nil // rolled back by the deferred Rollback
+			}
+			for j := range results {
+				if j != i {
+					results[j] = batchResult{}
+				}
+			}
+			return i, nil
 		}
 	}
-	single := len(batch) == 1
+	if ok == 0 {
+		return -1, nil // every fn refused: roll back
+	}
+	committed = true // Commit ends the transaction whatever it returns
+	if err := stx.Commit(); err != nil {
+		return -1, fmt.Errorf("commit: %w", err)
+	}
+	return -1, nil
+}
+
+// runSavepoints runs the fns each inside its own SAVEPOINT: a fn that
+// fails is rolled back to its savepoint alone and gets its error; the
+// others go on. A non-nil error means nothing of the batch was committed.
+func (b *batcher) runSavepoints(batch []*batchReq, results []batchResult) error {
+	ctx := context.Background()
+	stx, err := b.begin(ctx)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = stx.Rollback()
+		}
+	}()
 	ok := 0
 	for i, r := range batch {
-		if !single {
-			if _, err := stx.ExecContext(ctx, `SAVEPOINT cz_batch`); err != nil {
-				return fmt.Errorf("savepoint: %w", err)
-			}
+		if _, err := stx.ExecContext(ctx, `SAVEPOINT cz_batch`); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
 		}
-		res := callBatchFn(r, &Tx{tx: stx, Engine: d.Engine, Now: r.now().UTC(), Zone: r.zone, noCancel: true})
-		if single {
-			if res.err != nil || res.panic != nil {
-				results[i] = res
-				return nil // rolled back by the deferred Rollback; nothing to commit
-			}
-			ok++
-			break
-		}
+		res := callBatchFn(r, b.tx(stx, r, nil))
 		if res.err == nil && res.panic == nil {
 			if _, err := stx.ExecContext(ctx, `RELEASE SAVEPOINT cz_batch`); err != nil {
 				res.err = fmt.Errorf("release savepoint: %w", err)
@@ -338,6 +431,37 @@ func (b *batcher) runTx(batch []*batchReq, results []batchResult) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// Refuse marks err as a refusal decided before fn wrote anything (the
+// voter has voted already, the evaluation is closed) and with no failed
+// statement on the way: under Batch the shared transaction goes on as if
+// fn had not run, with no savepoint. Batch, Update and View return err itself,
+// not the mark. A fn that returns Refuse after writing breaks the
+// contract: its writes would commit.
+func Refuse(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &refusal{err}
+}
+
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+func isRefusal(err error) bool {
+	_, ok := err.(*refusal)
+	return ok
+}
+
+// unrefuse returns the error a Refuse'd error stands for.
+func unrefuse(err error) error {
+	if r, ok := err.(*refusal); ok {
+		return r.err
+	}
+	return err
 }
 
 // callBatchFn runs r's fn and its BeforeCommit hook, catching a panic.

@@ -495,3 +495,88 @@ func TestBatchClose(t *testing.T) {
 		})
 	}
 }
+
+// A refusal (db.Refuse: decided before writing) leaves the shared
+// transaction to the others without a rerun; the caller gets the error
+// itself, not the mark. A failure after writes makes the others run again
+// (with savepoints) and still land, its own writes never.
+func TestBatchRefusal(t *testing.T) {
+	already := errors.New("already voted")
+	refuse := func(tx *db.Tx) error {
+		var n int
+		if err := tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM batch_t`).Scan(&n); err != nil {
+			return err
+		}
+		return db.Refuse(already)
+	}
+	for _, hard := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hard=%v", hard), func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, d *db.DB) {
+				batchTable(t, d)
+				var mu sync.Mutex
+				runs := map[string]int{}
+				firsts := 0
+				count := func(name string, fn func(*db.Tx) error) func(*db.Tx) error {
+					return func(tx *db.Tx) error {
+						mu.Lock()
+						runs[name]++
+						if tx.FirstInTx("k") {
+							firsts++
+						}
+						mu.Unlock()
+						return fn(tx)
+					}
+				}
+				fns := []func(*db.Tx) error{count("a", put("a", 1)), count("r1", refuse), count("b", put("b", 2)), count("r2", refuse)}
+				if hard {
+					fns = append(fns, count("h", func(tx *db.Tx) error {
+						if err := put("h", 3)(tx); err != nil {
+							return err
+						}
+						return errors.New("boom")
+					}))
+				}
+				release := hold(t, d)
+				res := enqueue(t, d, nil, fns)
+				if err := release(); err != nil {
+					t.Fatal(err)
+				}
+				for i, want := range []error{nil, already, nil, already} {
+					if err := <-res[i]; err != want {
+						t.Errorf("call %d: err = %v (%T), want %v", i, err, err, want)
+					}
+				}
+				if hard {
+					if err := <-res[4]; err == nil || !strings.Contains(err.Error(), "boom") {
+						t.Errorf("failing call: err = %v", err)
+					}
+				}
+				got := stored(t, d)
+				if len(got) != 3 || got["a"] != 1 || got["b"] != 2 {
+					t.Fatalf("stored %v, want hold, a, b", got)
+				}
+				for _, name := range []string{"a", "r1", "b", "r2"} {
+					if !hard && runs[name] != 1 {
+						t.Errorf("%s ran %d times, want once", name, runs[name])
+					}
+					if hard && (runs[name] < 1 || runs[name] > 2) {
+						t.Errorf("%s ran %d times, want once or twice", name, runs[name])
+					}
+				}
+				if !hard && firsts != 1 {
+					t.Errorf("FirstInTx true for %d fns of one transaction, want 1", firsts)
+				}
+				if hard && runs["h"] != 1 {
+					t.Errorf("the failing fn ran %d times, want once", runs["h"])
+				}
+			})
+		})
+	}
+	// Outside a batch, Update returns the error itself too.
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		createBatchTables(t, d)
+		if err := d.Update(context.Background(), refuse); err != already {
+			t.Fatalf("Update: err = %v, want %v", err, already)
+		}
+	})
+}

@@ -192,9 +192,28 @@ type Tx struct {
 	tx       *sql.Tx
 	Engine   Engine
 	Now      time.Time
-	Zone     *time.Location // where days are counted (the DB's Zone)
-	ReadOnly bool           // opened by View
-	noCancel bool           // in a batch: statements ignore their context's cancellation
+	Zone     *time.Location   // where days are counted (the DB's Zone)
+	ReadOnly bool             // opened by View
+	noCancel bool             // in a batch: statements ignore their context's cancellation
+	seen     *map[string]bool // FirstInTx's keys, shared by the fns of one batch transaction
+}
+
+// FirstInTx reports whether key is new to this database transaction: true
+// the first time it is asked, false after. Under Batch the fns that run
+// without savepoints in one transaction share the answer, so one fn can
+// skip what another has done for the whole transaction (a PostgreSQL
+// transaction-level lock: held until COMMIT by all). A fn run inside its
+// own savepoint asks alone (a rolled-back savepoint releases its locks).
+func (tx *Tx) FirstInTx(key string) bool {
+	if tx.seen == nil {
+		m := map[string]bool{}
+		tx.seen = &m
+	}
+	if (*tx.seen)[key] {
+		return false
+	}
+	(*tx.seen)[key] = true
+	return true
 }
 
 // WithClock returns the same database (the same pools) whose transactions
@@ -233,7 +252,7 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *T
 		}
 	}()
 	if err = fn(tx); err != nil {
-		return err
+		return unrefuse(err)
 	}
 	if hook := beforeCommit(ctx); hook != nil && !readOnly {
 		if err = hook(ctx, tx); err != nil {

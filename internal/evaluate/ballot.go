@@ -83,6 +83,7 @@ func (s *Service) questionnaire(ctx context.Context, id int64, version int) (*Qu
 	}
 	if v == version {
 		s.qcache.Store(k, q)
+		s.qlatest.Store(id, q)
 		if version > 1 {
 			s.qcache.Delete(qkey{id, version - 1})
 		}
@@ -168,6 +169,11 @@ func (q *Questionnaire) hasRatee(id int64) bool {
 // nothing; of two at once exactly one counts (the marker's primary key).
 // No audit entry, log line or notification is written per ballot.
 func (s *Service) Cast(ctx context.Context, a *org.Actor, evalID int64, in BallotInput) (Receipt, error) {
+	if in.Code != "" && evalID != 0 && len(in.Members) == 0 {
+		if r, ok := s.castByCode(ctx, evalID, in); ok {
+			return r, nil
+		}
+	}
 	v, err := s.lookup(ctx, a, evalID, in.Code)
 	if err != nil {
 		return Receipt{}, err
@@ -195,10 +201,11 @@ func (s *Service) cast(ctx context.Context, v voterRow, channel string, in Ballo
 		return Receipt{}, err
 	}
 	comment := strings.TrimSpace(in.Comment)
-	receipt, hash := newReceipt(v.EvalID)
-	ballotID, commentID := randomID(), randomID()
+	var receipt string
 	err = s.DB.Batch(ctx, func(tx *db.Tx) error {
-		return writeBallot(ctx, tx, v, channel, ballotID, hash, string(aj), commentID, comment)
+		var err error
+		receipt, err = writeBallot(ctx, tx, v, channel, string(aj), comment)
+		return err
 	})
 	if err != nil {
 		return Receipt{}, apperr.Wrap(err, "cast ballot")
@@ -206,55 +213,234 @@ func (s *Service) cast(ctx context.Context, v voterRow, channel string, in Ballo
 	return Receipt{Receipt: receipt, EvaluationID: v.EvalID}, nil
 }
 
+// castByCode is the common slip ballot (a code, answers about the branch
+// only) without the lookup on a reader: the answers are checked against
+// the evaluation's questionnaire as last read (its items and scales are
+// frozen at opening; only groups are added later, and no group matters
+// for answers about the branch), and the voter is found by its code in
+// the write itself. Anything else — no questionnaire read yet, answers
+// refused, a code that is unknown, of another evaluation or exempt, an
+// evaluation not open, a voter who has voted, any error — returns false
+// with nothing written, and Cast takes the ordinary path, which says why
+// in the usual order (code first, then the answers).
+func (s *Service) castByCode(ctx context.Context, evalID int64, in BallotInput) (Receipt, bool) {
+	qv, ok := s.qlatest.Load(evalID)
+	if !ok {
+		return Receipt{}, false
+	}
+	ans, err := qv.(*Questionnaire).check("", &in)
+	if err != nil {
+		return Receipt{}, false
+	}
+	aj, err := json.Marshal(ans)
+	if err != nil {
+		return Receipt{}, false
+	}
+	code, comment := NormalizeCode(in.Code), strings.TrimSpace(in.Comment)
+	var receipt string
+	err = s.DB.Batch(ctx, func(tx *db.Tx) error {
+		var err error
+		receipt, err = writeByCode(ctx, tx, evalID, code, string(aj), comment)
+		return err
+	})
+	if err != nil {
+		return Receipt{}, false
+	}
+	return Receipt{Receipt: receipt, EvaluationID: evalID}, true
+}
+
+// errSlowPath: castByCode's write found no voter to mark; Cast looks why.
+var errSlowPath = errors.New("evaluate: ballot by code needs the lookup")
+
+// markByCodeSQL is markSQL finding the voter by the slip's code.
+const markByCodeSQL = `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
+	SELECT v.evaluation_id, v.id, 'online' FROM evaluation_voters v JOIN evaluations e ON e.id = v.evaluation_id
+	WHERE v.code = ? AND v.evaluation_id = ? AND v.exempt = '' AND e.status = 'open' ON CONFLICT DO NOTHING`
+
+// ballotByCodeSQL is ballotSQL taking the voter's group by the code.
+const ballotByCodeSQL = `INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers)
+	SELECT evaluation_id, ?, grp, ? FROM evaluation_voters WHERE code = ? AND evaluation_id = ? ON CONFLICT DO NOTHING`
+
+// castByCodePG is castPG finding the voter by the slip's code.
+const castByCodePG = `WITH v AS (
+	SELECT id, grp FROM evaluation_voters WHERE code = $1::text AND evaluation_id = $2::bigint AND exempt = ''
+), m AS (
+	INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
+	SELECT e.id, v.id, 'online' FROM v, evaluations e WHERE e.id = $2::bigint AND e.status = 'open'
+	ON CONFLICT DO NOTHING RETURNING 1
+), b AS (
+	INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers)
+	SELECT $2::bigint, $3::text, v.grp, $4::text FROM v, m
+	ON CONFLICT DO NOTHING RETURNING 1
+), c AS (
+	INSERT INTO evaluation_comments (id, evaluation_id, body)
+	SELECT $5::text, $2::bigint, $6::text FROM m WHERE $6::text <> ''
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM b)`
+
+// writeByCode is writeBallot for castByCode. When no marker goes in it
+// refuses (db.Refuse) having written nothing.
+func writeByCode(ctx context.Context, tx *db.Tx, evalID int64, code, answers, comment string) (string, error) {
+	receipt, hash := newReceipt(evalID)
+	var marked, stored int64
+	if tx.Engine == db.Postgres {
+		if tx.FirstInTx("evaluate.ballotLock/" + strconv.FormatInt(evalID, 10)) {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(evalID)); err != nil {
+				return "", err
+			}
+		}
+		commentID := ""
+		if comment != "" {
+			commentID = randomID()
+		}
+		if err := tx.QueryRow(ctx, castByCodePG, code, evalID, hash, answers, commentID, comment).Scan(&marked, &stored); err != nil {
+			return "", err
+		}
+		if marked == 0 {
+			return "", db.Refuse(errSlowPath)
+		}
+	} else {
+		res, err := tx.Exec(ctx, markByCodeSQL, code, evalID)
+		if err != nil {
+			return "", err
+		}
+		if marked, err = res.RowsAffected(); err != nil {
+			return "", err
+		}
+		if marked == 0 {
+			return "", db.Refuse(errSlowPath)
+		}
+		if comment != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO evaluation_comments (id, evaluation_id, body) VALUES (?, ?, ?)`, randomID(), evalID, comment); err != nil {
+				return "", err
+			}
+		}
+	}
+	for tries := 0; stored == 0; tries++ {
+		if tries == 5 {
+			return "", errors.New("no free receipt hash")
+		}
+		if tries > 0 || tx.Engine == db.Postgres {
+			receipt, hash = newReceipt(evalID)
+		}
+		res, err := tx.Exec(ctx, ballotByCodeSQL, hash, answers, code, evalID)
+		if err != nil {
+			return "", err
+		}
+		if stored, err = res.RowsAffected(); err != nil {
+			return "", err
+		}
+	}
+	return receipt, nil
+}
+
 // markSQL inserts the marker only while the evaluation is open.
 const markSQL = `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel) SELECT id, ?, ? FROM evaluations WHERE id = ? AND status = 'open' ON CONFLICT DO NOTHING`
 
+// ballotSQL inserts a ballot; a receipt hash already taken in the
+// evaluation (a 50-bit receipt code's hash: practically never) inserts
+// nothing, and the ballot is tried again under a new receipt.
+const ballotSQL = `INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+// castPG is the ballot's whole write on PostgreSQL in one statement (one
+// round trip): the marker, only while the evaluation is open and only once
+// per voter, and, if it went in, the ballot and the comment. It returns
+// how many markers and ballots it inserted.
+const castPG = `WITH m AS (
+	INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
+	SELECT id, $1::bigint, $2::text FROM evaluations WHERE id = $3::bigint AND status = 'open'
+	ON CONFLICT DO NOTHING RETURNING 1
+), b AS (
+	INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers)
+	SELECT $3::bigint, $4::text, $5::text, $6::text FROM m
+	ON CONFLICT DO NOTHING RETURNING 1
+), c AS (
+	INSERT INTO evaluation_comments (id, evaluation_id, body)
+	SELECT $7::text, $3::bigint, $8::text FROM m WHERE $8::text <> ''
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM b)`
+
 // ballotLock is the PostgreSQL advisory lock key of an evaluation's
-// ballots: each ballot holds it shared for its transaction, closing takes
-// it exclusively before it marks the evaluation closed. Ballots in flight
+// ballots: each ballot's transaction holds it shared, closing takes it
+// exclusively before it marks the evaluation closed. Ballots in flight
 // commit before the count; later ones wait (behind the waiting close, so
 // a stream of ballots cannot starve it) and then see "closed". Advisory
-// locks live in memory: no row is locked or rewritten per ballot. SQLite
-// has one writer and needs none.
+// locks live in memory: no row is locked or rewritten per ballot. The lock
+// is taken in a statement of its own, before the marker's (whose snapshot
+// must be taken after the wait, to see a close that committed meanwhile),
+// and once per transaction: the ballots of one group commit share it.
+// SQLite has one writer and needs none.
 func ballotLock(evalID int64) int64 { return 0x65766c<<32 | evalID&0xffffffff }
 
-// writeBallot is the ballot's whole write. A refusal (already voted,
-// closed) is decided before anything is written and no statement fails on
-// the way (the marker's insert does nothing on conflict), so under group
-// commit a refused ballot leaves the shared transaction untouched and
-// usable by the others.
-func writeBallot(ctx context.Context, tx *db.Tx, v voterRow, channel, ballotID, hash, answers, commentID, comment string) error {
+// writeBallot is the ballot's whole write; it returns the receipt code. A
+// refusal (already voted, closed) is decided before anything is written
+// and no statement fails on the way (the marker's insert does nothing on
+// conflict): it is returned as db.Refuse, so under group commit the shared
+// transaction goes on for the others with no savepoint.
+func writeBallot(ctx context.Context, tx *db.Tx, v voterRow, channel, answers, comment string) (string, error) {
+	receipt, hash := newReceipt(v.EvalID)
+	var marked, stored int64
 	if tx.Engine == db.Postgres {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(v.EvalID)); err != nil {
-			return err
+		if tx.FirstInTx("evaluate.ballotLock/" + strconv.FormatInt(v.EvalID, 10)) {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(v.EvalID)); err != nil {
+				return "", err
+			}
+		}
+		commentID := ""
+		if comment != "" {
+			commentID = randomID()
+		}
+		if err := tx.QueryRow(ctx, castPG, v.ID, channel, v.EvalID, hash, v.Group, answers, commentID, comment).Scan(&marked, &stored); err != nil {
+			return "", err
+		}
+	} else {
+		res, err := tx.Exec(ctx, markSQL, v.ID, channel, v.EvalID)
+		if err != nil {
+			return "", err
+		}
+		if marked, err = res.RowsAffected(); err != nil {
+			return "", err
+		}
+		if marked > 0 {
+			if res, err = tx.Exec(ctx, ballotSQL, v.EvalID, hash, v.Group, answers); err != nil {
+				return "", err
+			}
+			if stored, err = res.RowsAffected(); err != nil {
+				return "", err
+			}
+			if comment != "" {
+				if _, err := tx.Exec(ctx, `INSERT INTO evaluation_comments (id, evaluation_id, body) VALUES (?, ?, ?)`, randomID(), v.EvalID, comment); err != nil {
+					return "", err
+				}
+			}
 		}
 	}
-	res, err := tx.Exec(ctx, markSQL, v.ID, channel, v.EvalID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
+	if marked == 0 {
 		var st Status
 		if err := tx.QueryRow(ctx, `SELECT status FROM evaluations WHERE id = ?`, v.EvalID).Scan(&st); err != nil {
-			return err
+			return "", err
 		}
 		if st != Open {
-			return errClosed
+			return "", db.Refuse(errClosed)
 		}
-		return errAlready
+		return "", db.Refuse(errAlready)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO evaluation_ballots (id, evaluation_id, receipt_hash, grp, answers) VALUES (?, ?, ?, ?, ?)`,
-		ballotID, v.EvalID, hash, v.Group, answers); err != nil {
-		return err
-	}
-	if comment != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO evaluation_comments (id, evaluation_id, body) VALUES (?, ?, ?)`, commentID, v.EvalID, comment); err != nil {
-			return err
+	for tries := 0; stored == 0; tries++ {
+		if tries == 5 {
+			return "", errors.New("no free receipt hash")
+		}
+		receipt, hash = newReceipt(v.EvalID)
+		res, err := tx.Exec(ctx, ballotSQL, v.EvalID, hash, v.Group, answers)
+		if err != nil {
+			return "", err
+		}
+		if stored, err = res.RowsAffected(); err != nil {
+			return "", err
 		}
 	}
-	return nil
+	return receipt, nil
 }
 
 // PaperResult says what became of a paper ballot entry.
@@ -361,8 +547,8 @@ func (s *Service) CastPaper(ctx context.Context, a *org.Actor, evalID int64, in 
 		}
 		// A manager's entry after a mismatch resolves it.
 		if agree || (manage && len(others) >= 2) {
-			receipt, hash := newReceipt(evalID)
-			if err := writeBallot(ctx, tx, v, "paper", randomID(), hash, canon, randomID(), comment); err != nil {
+			receipt, err := writeBallot(ctx, tx, v, "paper", canon, comment)
+			if err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `DELETE FROM evaluation_paper WHERE evaluation_id = ? AND voter_id = ?`, evalID, v.ID); err != nil {

@@ -1,6 +1,7 @@
 package evaluate_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -417,6 +418,79 @@ func TestEvaluateRemind(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// TestEvaluateSlipFastPath: once an evaluation's questionnaire has been
+// read, a slip ballot about the branch finds its voter in the write
+// (castByCode); every unusual case still gets the ordinary answer, and
+// nothing is written for it.
+func TestEvaluateSlipFastPath(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		pub := map[string]int{evaluate.GroupPublic: 5}
+		e := f.open("市果木园党支部", evaluate.OpenInput{Template: "branch", Public: pub})
+		other := f.open("市水科所支部", evaluate.OpenInput{Template: "branch", Public: pub})
+		codes := func(id int64) []string {
+			t.Helper()
+			_, slips, err := f.s.Slips(ctx, f.office, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, sl := range slips {
+				if sl.Group == evaluate.GroupPublic {
+					out = append(out, sl.Code)
+				}
+			}
+			if len(out) < 4 {
+				t.Fatalf("%d public slips", len(out))
+			}
+			return out
+		}
+		mine, theirs := codes(e.ID), codes(other.ID)
+		ok := evaluate.BallotInput{Org: map[string]string{"o1": "satisfied"}}
+		with := func(code, comment string) evaluate.BallotInput {
+			in := ok
+			in.Code, in.Comment = code, comment
+			return in
+		}
+		// The first ballot reads the questionnaire; the next ones take the fast path.
+		for i, c := range mine[:2] {
+			if _, err := f.s.Cast(ctx, nil, e.ID, with(c, "意见"+strconv.Itoa(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := f.s.Cast(ctx, nil, e.ID, with(mine[1], ""))
+		wantCode(t, err, apperr.Conflict) // already voted
+		_, err = f.s.Cast(ctx, nil, e.ID, with(theirs[0], ""))
+		wantCode(t, err, apperr.NotFound) // another evaluation's slip
+		_, err = f.s.Cast(ctx, nil, e.ID, with("ZZZZ-ZZZZ-ZZZZ", ""))
+		wantCode(t, err, apperr.NotFound)
+		bad := with(mine[2], "")
+		bad.Org = map[string]string{"o1": "nonsense"}
+		_, err = f.s.Cast(ctx, nil, e.ID, bad)
+		wantCode(t, err, apperr.Invalid)
+		if _, err := f.s.Close(ctx, f.office, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.s.Cast(ctx, nil, e.ID, with(mine[3], ""))
+		wantCode(t, err, apperr.Conflict) // closed
+		var markers, ballots, comments int
+		if err := d.View(ctx, func(tx *db.Tx) error {
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_votes WHERE evaluation_id = ?`, e.ID).Scan(&markers); err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_ballots WHERE evaluation_id = ?`, e.ID).Scan(&ballots); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM evaluation_comments WHERE evaluation_id = ?`, e.ID).Scan(&comments)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if markers != 2 || ballots != 2 || comments != 2 {
+			t.Fatalf("markers %d, ballots %d, comments %d; want 2 each", markers, ballots, comments)
 		}
 	})
 }

@@ -29,7 +29,8 @@ type Service struct {
 	DB     *db.DB
 	Notify *notify.Service
 
-	qcache sync.Map // qkey → *Questionnaire (an evaluation's questionnaire at a version)
+	qcache  sync.Map // qkey → *Questionnaire (an evaluation's questionnaire at a version)
+	qlatest sync.Map // evaluation id → *Questionnaire, the latest version read (for castByCode)
 }
 
 type qkey struct {

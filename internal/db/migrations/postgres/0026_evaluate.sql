@@ -2,8 +2,8 @@
 --
 -- Secrecy by design (docs/ballot-secrecy.md): who has voted
 -- (evaluation_votes) and what was voted (evaluation_ballots,
--- evaluation_comments) are kept apart. Ballots and comments are keyed by
--- random ids and carry no time, no voter, no slip and no sequence; markers
+-- evaluation_comments) are kept apart. Ballots are keyed by their random receipt
+-- hash, comments by random ids; both carry no time, no voter, no slip and no sequence; markers
 -- are keyed by (evaluation, voter) with no time either. Both are WITHOUT
 -- ROWID tables, so no hidden rowid keeps the insertion order; there is no
 -- foreign key between a marker and a ballot.
@@ -54,15 +54,17 @@ CREATE TABLE evaluation_votes (
   PRIMARY KEY (evaluation_id, voter_id)
 );
 
--- What was voted: random id, receipt hash, the voter's group, the answers.
+-- What was voted: the receipt hash, the voter's group, the answers. The
+-- key is (evaluation, receipt hash): the hash is of a random receipt code,
+-- so the key is random and the one B-tree a ballot touches is also the
+-- published list's order (no separate id, no second index).
 CREATE TABLE evaluation_ballots (
-  id TEXT NOT NULL PRIMARY KEY,
   evaluation_id BIGINT NOT NULL,
   receipt_hash TEXT NOT NULL,
   grp TEXT NOT NULL,
-  answers TEXT NOT NULL
+  answers TEXT NOT NULL,
+  PRIMARY KEY (evaluation_id, receipt_hash)
 );
-CREATE INDEX evaluation_ballots_eval ON evaluation_ballots(evaluation_id, receipt_hash);
 
 -- 意见和建议, kept apart from the scores.
 CREATE TABLE evaluation_comments (
