@@ -2,9 +2,7 @@ package commitment
 
 import (
 	"context"
-	"fmt"
 
-	"chuangzheng/internal/apperr"
 	"chuangzheng/internal/db"
 	"chuangzheng/internal/org"
 )
@@ -16,49 +14,15 @@ import (
 // commitment is published as Publish does (mayPublish, its review record,
 // its audit entry and its progress signal).
 func (s *Service) PublishMany(ctx context.Context, a *org.Actor, ids []int64) (BulkResult, error) {
-	if a == nil {
-		return BulkResult{}, unauthorized()
-	}
-	var res BulkResult
-	switch {
-	case len(ids) == 0:
-		return res, apperr.Field("ids", "请选择要公布的承诺", "Choose the commitments to publish")
-	case len(ids) > MaxBulk:
-		return res, apperr.Field("ids", fmt.Sprintf("一次最多公布 %d 份承诺", MaxBulk), fmt.Sprintf("At most %d commitments at once", MaxBulk))
-	}
-	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		res = BulkResult{}
-		seen := map[int64]bool{}
-		for _, id := range ids {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			sc, err := load(ctx, tx, id)
-			if err == nil {
-				_, err = publishTx(ctx, tx, a, sc)
-			}
-			if err != nil {
-				e := apperr.As(err)
-				if e.Code == apperr.Internal {
-					return err
-				}
-				res.Problems = append(res.Problems, BulkProblem{ID: id, Code: e.Code, Message: e.Msg, MsgEn: e.MsgEn})
-				continue
-			}
-			res.Published = append(res.Published, id)
+	verb := bulkVerb{"公布", "publish", "公布", "published", "公布", "publish commitments"}
+	done, err := s.bulk(ctx, a, ids, verb, func(tx *db.Tx, id int64) error {
+		sc, err := load(ctx, tx, id)
+		if err == nil {
+			_, err = publishTx(ctx, tx, a, sc)
 		}
-		if len(res.Problems) > 0 {
-			return &apperr.Error{Code: apperr.Conflict, Msg: fmt.Sprintf("有 %d 份承诺不能公布，本次全部未公布，请处理后重试", len(res.Problems)),
-				MsgEn: fmt.Sprintf("%d of the commitments cannot be published; none was published", len(res.Problems))}
-		}
-		return nil
+		return err
 	})
-	if err != nil {
-		res.Published = nil
-		return res, apperr.Wrap(err, "publish commitments")
-	}
-	return res, nil
+	return BulkResult{Published: done.ids, Problems: done.problems}, err
 }
 
 // publishQueueScope is mayPublish as SQL over commitments c joined to their

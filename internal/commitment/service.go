@@ -529,54 +529,81 @@ func approvePublishTx(ctx context.Context, tx *db.Tx, a *org.Actor, id int64, ve
 }
 
 func (s *Service) approveMany(ctx context.Context, a *org.Actor, ids []int64, publish bool) (BulkResult, error) {
-	if a == nil {
-		return BulkResult{}, unauthorized()
+	verb := bulkVerb{"审核", "approve", "审核通过", "approved", "通过", "approve commitments"}
+	done, err := s.bulk(ctx, a, ids, verb, func(tx *db.Tx, id int64) error {
+		if publish {
+			_, err := approvePublishTx(ctx, tx, a, id, 0)
+			return err
+		}
+		_, err := decideTx(ctx, tx, a, id, 0, Approve, "")
+		return err
+	})
+	res := BulkResult{Approved: done.ids, Problems: done.problems}
+	if publish {
+		res.Published = done.ids
 	}
-	var res BulkResult
+	return res, err
+}
+
+// bulkVerb names a bulk decision in the messages: the limit's verb (一次最多
+// 审核), the refusal's (不能审核通过), and what the error wraps.
+type bulkVerb struct {
+	zh, en         string // 审核 / approve
+	zhDone, enDone string // 审核通过 / approved
+	zhNone         string // 本次全部未通过
+	what           string
+}
+
+// bulkDone is what a bulk decision did: the ids decided, or the refusals.
+type bulkDone struct {
+	ids      []int64
+	problems []BulkProblem
+}
+
+// bulk applies one to each commitment of ids (once each) in one
+// transaction: all of them, or none when any is refused, every refusal
+// reported with its reason. ApproveMany, 通过并公布 in bulk and PublishMany
+// share it, so the all-or-nothing rule has one home.
+func (s *Service) bulk(ctx context.Context, a *org.Actor, ids []int64, v bulkVerb, one func(tx *db.Tx, id int64) error) (bulkDone, error) {
+	if a == nil {
+		return bulkDone{}, unauthorized()
+	}
 	switch {
 	case len(ids) == 0:
-		return res, apperr.Field("ids", "请选择要审核通过的承诺", "Choose the commitments to approve")
+		return bulkDone{}, apperr.Field("ids", "请选择要"+v.zhDone+"的承诺", "Choose the commitments to "+v.en)
 	case len(ids) > MaxBulk:
-		return res, apperr.Field("ids", fmt.Sprintf("一次最多审核 %d 份承诺", MaxBulk), fmt.Sprintf("At most %d commitments at once", MaxBulk))
+		return bulkDone{}, apperr.Field("ids", fmt.Sprintf("一次最多%s %d 份承诺", v.zh, MaxBulk), fmt.Sprintf("At most %d commitments at once", MaxBulk))
 	}
+	var out bulkDone
 	err := s.DB.Update(ctx, func(tx *db.Tx) error {
-		res = BulkResult{}
+		out = bulkDone{}
 		seen := map[int64]bool{}
 		for _, id := range ids {
 			if seen[id] {
 				continue
 			}
 			seen[id] = true
-			var err error
-			if publish {
-				_, err = approvePublishTx(ctx, tx, a, id, 0)
-			} else {
-				_, err = decideTx(ctx, tx, a, id, 0, Approve, "")
-			}
-			if err != nil {
+			if err := one(tx, id); err != nil {
 				e := apperr.As(err)
 				if e.Code == apperr.Internal {
 					return err
 				}
-				res.Problems = append(res.Problems, BulkProblem{ID: id, Code: e.Code, Message: e.Msg, MsgEn: e.MsgEn})
+				out.problems = append(out.problems, BulkProblem{ID: id, Code: e.Code, Message: e.Msg, MsgEn: e.MsgEn})
 				continue
 			}
-			res.Approved = append(res.Approved, id)
-			if publish {
-				res.Published = append(res.Published, id)
-			}
+			out.ids = append(out.ids, id)
 		}
-		if len(res.Problems) > 0 {
-			return &apperr.Error{Code: apperr.Conflict, Msg: fmt.Sprintf("有 %d 份承诺不能审核通过，本次全部未通过，请处理后重试", len(res.Problems)),
-				MsgEn: fmt.Sprintf("%d of the commitments cannot be approved; none was approved", len(res.Problems))}
+		if len(out.problems) > 0 {
+			return &apperr.Error{Code: apperr.Conflict, Msg: fmt.Sprintf("有 %d 份承诺不能%s，本次全部未%s，请处理后重试", len(out.problems), v.zhDone, v.zhNone),
+				MsgEn: fmt.Sprintf("%d of the commitments cannot be %s; none was %s", len(out.problems), v.enDone, v.enDone)}
 		}
 		return nil
 	})
 	if err != nil {
-		res.Approved, res.Published = nil, nil
-		return res, apperr.Wrap(err, "approve commitments")
+		out.ids = nil
+		return out, apperr.Wrap(err, v.what)
 	}
-	return res, nil
+	return out, nil
 }
 
 // Publish puts an approved commitment on the public board (and so reports it
