@@ -675,20 +675,27 @@ func (s *Service) Return(ctx context.Context, a *org.Actor, id int64, reason str
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		after, _, err := load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, who(a), "nomination.return", "nomination", id, auditNom(r.Nomination), auditNom(after.Nomination)); err != nil {
-			return err
-		}
-		if err := s.facts(ctx, tx, &after, true); err != nil {
-			return err
-		}
-		out = after.Nomination
-		return perms(ctx, tx, a, b, &out)
+		out, err = s.decidedNow(ctx, tx, a, b, r, "nomination.return")
+		return err
 	})
 	return out, apperr.Wrap(err, "return nomination")
+}
+
+// decidedNow reads nomination r again after a decision changed it, audits
+// the change (action), and gives it with its facts and the actor's verdicts.
+func (s *Service) decidedNow(ctx context.Context, tx *db.Tx, a *org.Actor, b org.Unit, r row, action string) (Nomination, error) {
+	after, _, err := load(ctx, tx, r.ID)
+	if err != nil {
+		return Nomination{}, err
+	}
+	if err := audit.Record(ctx, tx, who(a), action, "nomination", r.ID, auditNom(r.Nomination), auditNom(after.Nomination)); err != nil {
+		return Nomination{}, err
+	}
+	if err := s.facts(ctx, tx, &after, true); err != nil {
+		return Nomination{}, err
+	}
+	out := after.Nomination
+	return out, perms(ctx, tx, a, b, &out)
 }
 
 // Confirm makes an approved nomination an example once its 公示 is over
@@ -722,18 +729,8 @@ func (s *Service) Confirm(ctx context.Context, a *org.Actor, id int64) (Nominati
 		if err := oneRow(res, err); err != nil {
 			return err
 		}
-		after, _, err := load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, who(a), "nomination.confirm", "nomination", id, auditNom(r.Nomination), auditNom(after.Nomination)); err != nil {
-			return err
-		}
-		if err := s.facts(ctx, tx, &after, true); err != nil {
-			return err
-		}
-		out = after.Nomination
-		return perms(ctx, tx, a, b, &out)
+		out, err = s.decidedNow(ctx, tx, a, b, r, "nomination.confirm")
+		return err
 	})
 	return out, apperr.Wrap(err, "confirm nomination")
 }
