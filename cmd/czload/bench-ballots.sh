@@ -14,10 +14,10 @@
 #           VOTERS=100000 (slips of the benchmark evaluation: members imported
 #           into 市水科所支部 in files of 25,000) PORT=8197 LIMIT_PORT=8191
 #           WORK=<dir> (kept between runs: the prepared database is reused)
-# The app's database is prepared once: the demo bureau, VOTERS members, and
-# an open evaluation of the branch (template "branch": five items on the
-# 满意 … 不满意 scale); each run restarts the app and votes with slips not
-# used yet. Each ballot run ends with SIGKILL for both servers, and
+# The app's database is prepared once (the demo bureau and VOTERS members);
+# each invocation opens a fresh evaluation of the branch (template "branch":
+# five items on the 满意 … 不满意 scale), and each run restarts the app and
+# votes with slips not used yet. Each ballot run ends with SIGKILL for both servers, and
 # "stored" counts the ballots in the database afterwards: it must be at
 # least "acked" (no acknowledged ballot lost).
 set -euo pipefail
@@ -64,19 +64,22 @@ stored_app() {
   else sqlite3 "$WORK/app.db" "SELECT count(*) FROM evaluation_ballots WHERE evaluation_id = $(cat "$WORK/eval")"; fi
 }
 
-# Prepare the app's database once.
-if [[ ! -s $WORK/eval ]]; then
+# Prepare the app's database once: the demo and the members.
+if [[ ! -s $WORK/prepared ]]; then
   [[ -z $PG ]] && rm -f "$WORK"/app.db*
   start_app --demo
   stop TERM
   per=25000
-  for ((i = 1; i * per <= VOTERS || (i - 1) * per < VOTERS; i++)); do
+  for ((i = 1; (i - 1) * per < VOTERS; i++)); do
     n=$(( VOTERS - (i - 1) * per < per ? VOTERS - (i - 1) * per : per ))
-    (( n > 0 )) || break
     (cd "$ROOT" && go run ./internal/bench/genroster -n "$n" -seed "$i" -branch 市水科所支部 -o "$WORK/roster$i.xlsx" >/dev/null)
     "$WORK/chuangzheng" import members "$WORK/roster$i.xlsx" --org 市水科所支部 --db "$DBARG" >/dev/null
   done
-  start_app
+  echo "$VOTERS" >"$WORK/prepared"
+fi
+# open_eval opens a fresh evaluation of the branch on the running app (its
+# VOTERS slips all unused) and writes its id to $WORK/eval.
+open_eval() {
   curl -s -c "$WORK/cookies" -H 'Content-Type: application/json' -d '{"username":"office","password":"demo"}' "$APP/api/v1/session" >/dev/null
   unit=$(curl -s -b "$WORK/cookies" "$APP/api/v1/orgs" | python3 -c '
 import json, sys
@@ -91,10 +94,8 @@ walk(json.load(sys.stdin))')
   curl -s -b "$WORK/cookies" -H 'Content-Type: application/json' \
     -d "{\"campaign_id\":$camp,\"unit_id\":$unit,\"template\":\"branch\"}" "$APP/api/v1/evaluations" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["ids"][0])' >"$WORK/eval"
-  stop TERM
-  echo "prepared evaluation $(cat "$WORK/eval") with $VOTERS members' slips in $DBARG" >&2
-fi
-EVAL=$(cat "$WORK/eval")
+  echo "opened evaluation $(cat "$WORK/eval") with $VOTERS members' slips in $DBARG" >&2
+}
 
 OUT=$WORK/results-$(date -u +%Y%m%dT%H%M%S).csv
 echo "round,target,conns,rps,p50_ms,p90_ms,p99_ms,max_ms,acked,stored_delta" | tee "$OUT"
@@ -118,10 +119,13 @@ for c in $CONNS; do
     stored=$("$WORK/limit" count -db "$WORK/limitdb/limit.db" | sed 's/ballots=\([0-9]*\).*/\1/')
     row "$round" limit "$c" "$res" "$stored"
 
-    # 创争: restarted on the prepared database, voting with unused slips.
+    # 创争: a fresh evaluation, then restarted, voting with its slips.
+    start_app
+    open_eval
+    stop TERM
     start_app
     before=$(stored_app)
-    res=$("$WORK/czload" -mode ballot -url "$APP" -eval "$EVAL" -c "$c" -d "$DUR" -receipts "$WORK/receipts.txt" | grep '^RESULT')
+    res=$("$WORK/czload" -mode ballot -url "$APP" -eval "$(cat "$WORK/eval")" -c "$c" -d "$DUR" -receipts "$WORK/receipts.txt" | grep '^RESULT')
     stop KILL
     row "$round" app "$c" "$res" "$(( $(stored_app) - before ))"
   done

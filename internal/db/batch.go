@@ -2,11 +2,11 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,6 +96,7 @@ const (
 type batchReq struct {
 	ctx   context.Context // the caller's (its hook; statements drop its cancellation)
 	fn    func(tx *Tx) error
+	lock  int64 // BatchShared's advisory lock key; 0: none
 	now   func() time.Time
 	zone  *time.Location
 	state atomic.Int32
@@ -127,6 +128,15 @@ func newBatcher(d *DB, committers int) *batcher {
 // others write, nor on the order of commits. The BeforeCommit hook of ctx
 // runs inside fn's savepoint; tx.Now is this call's instant.
 func (d *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.BatchShared(ctx, 0, fn)
+}
+
+// BatchShared is Batch for a fn that needs PostgreSQL's shared advisory
+// lock key (non-zero) for its whole transaction (tx.SharedLock(key)): the
+// batch's transaction takes it as it begins, in the same round trip as
+// BEGIN, before any fn runs, so the fn's own SharedLock costs nothing.
+// On SQLite it is Batch.
+func (d *DB) BatchShared(ctx context.Context, lock int64, fn func(tx *Tx) error) error {
 	b := d.batch
 	if b == nil {
 		return d.Update(ctx, fn)
@@ -134,7 +144,7 @@ func (d *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &batchReq{ctx: ctx, fn: fn, now: d.Now, zone: d.zone(), done: make(chan batchResult, 1)}
+	r := &batchReq{ctx: ctx, fn: fn, lock: lock, now: d.Now, zone: d.zone(), done: make(chan batchResult, 1)}
 
 	b.mu.RLock()
 	if b.closed {
@@ -316,25 +326,54 @@ func (b *batcher) runTx(batch []*batchReq, results []batchResult) error {
 	return err
 }
 
-// begin starts the batch's transaction on the writer.
-func (b *batcher) begin(ctx context.Context) (*sql.Tx, error) {
-	d := b.d
-	stx, err := d.W.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	if d.Engine == Postgres {
-		// Durable at COMMIT whatever the server's default.
-		if _, err := stx.ExecContext(ctx, `SET LOCAL synchronous_commit TO on`); err != nil {
-			_ = stx.Rollback()
-			return nil, err
-		}
-	}
-	return stx, nil
+// batchTx is a batch's transaction: a *sql.Tx on SQLite; on PostgreSQL a
+// pooled connection on which the batcher sends BEGIN and COMMIT itself
+// (pgTx), so that BEGIN, the durability setting and the batch's shared
+// locks cost one round trip, not three.
+type batchTx interface {
+	querier
+	Commit() error
+	Rollback() error
 }
 
-func (b *batcher) tx(stx *sql.Tx, r *batchReq, seen *map[string]bool) *Tx {
+// begin starts the batch's transaction on the writer. It returns the
+// transaction and the FirstInTx keys of the locks it took.
+func (b *batcher) begin(ctx context.Context, batch []*batchReq) (batchTx, []string, error) {
+	d := b.d
+	if d.Engine != Postgres {
+		stx, err := d.W.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("begin: %w", err)
+		}
+		return stx, nil, nil
+	}
+	var locks []int64
+	for _, r := range batch {
+		if r.lock != 0 && !slices.Contains(locks, r.lock) {
+			locks = append(locks, r.lock)
+		}
+	}
+	// One order for every batch: two batches never wait for each other's
+	// locks in a cycle.
+	slices.Sort(locks)
+	t, keys, err := beginPG(ctx, d.W, locks)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, keys, nil
+}
+
+func (b *batcher) tx(stx batchTx, r *batchReq, seen *map[string]bool) *Tx {
 	return &Tx{tx: stx, Engine: b.d.Engine, Now: r.now().UTC(), Zone: r.zone, noCancel: true, seen: seen}
+}
+
+// seenLocks is a FirstInTx map that knows the locks the transaction took.
+func seenLocks(keys []string) *map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return &m
 }
 
 // runPlain runs the fns without savepoints. It returns failed >= 0, the
@@ -343,7 +382,7 @@ func (b *batcher) tx(stx *sql.Tx, r *batchReq, seen *map[string]bool) *Tx {
 // decided again); or failed = -1 and the batch's outcome.
 func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int, err error) {
 	ctx := context.Background()
-	stx, err := b.begin(ctx)
+	stx, locked, err := b.begin(ctx, batch)
 	if err != nil {
 		return -1, err
 	}
@@ -354,9 +393,9 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int
 		}
 	}()
 	ok := 0
-	seen := map[string]bool{}
+	seen := seenLocks(locked)
 	for i, r := range batch {
-		res := callBatchFn(r, b.tx(stx, r, &seen))
+		res := callBatchFn(r, b.tx(stx, r, seen))
 		results[i] = res
 		switch {
 		case res.panic == nil && res.err == nil:
@@ -390,7 +429,7 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int
 // others go on. A non-nil error means nothing of the batch was committed.
 func (b *batcher) runSavepoints(batch []*batchReq, results []batchResult) error {
 	ctx := context.Background()
-	stx, err := b.begin(ctx)
+	stx, locked, err := b.begin(ctx, batch)
 	if err != nil {
 		return err
 	}
@@ -405,7 +444,9 @@ func (b *batcher) runSavepoints(batch []*batchReq, results []batchResult) error 
 		if _, err := stx.ExecContext(ctx, `SAVEPOINT cz_batch`); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
-		res := callBatchFn(r, b.tx(stx, r, nil))
+		// A fn in a savepoint asks FirstInTx alone (a savepoint rolled
+		// back releases what it took), knowing only the batch's own locks.
+		res := callBatchFn(r, b.tx(stx, r, seenLocks(locked)))
 		if res.err == nil && res.panic == nil {
 			if _, err := stx.ExecContext(ctx, `RELEASE SAVEPOINT cz_batch`); err != nil {
 				res.err = fmt.Errorf("release savepoint: %w", err)

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,7 +190,7 @@ func rebind(e Engine, q string) string {
 // Tx is one use case's transaction. It carries the instant the use case runs
 // at, so that every row it writes agrees on the time and tests can fix it.
 type Tx struct {
-	tx       *sql.Tx
+	tx       querier
 	Engine   Engine
 	Now      time.Time
 	Zone     *time.Location   // where days are counted (the DB's Zone)
@@ -197,6 +198,29 @@ type Tx struct {
 	noCancel bool             // in a batch: statements ignore their context's cancellation
 	seen     *map[string]bool // FirstInTx's keys, shared by the fns of one batch transaction
 }
+
+// querier is what a Tx runs its statements on: a *sql.Tx, or under Batch
+// on PostgreSQL the *sql.Conn whose transaction the batcher began itself.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, q string) (*sql.Stmt, error)
+}
+
+// SharedLock holds PostgreSQL's transaction-level shared advisory lock key
+// until the transaction ends, taking it once per transaction: a no-op when
+// this transaction holds it already (a batch of BatchShared(key) takes it
+// as it begins), and on SQLite, whose single writer needs none.
+func (tx *Tx) SharedLock(ctx context.Context, key int64) error {
+	if tx.Engine != Postgres || !tx.FirstInTx(lockKey(key)) {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, key)
+	return err
+}
+
+func lockKey(key int64) string { return "db.SharedLock/" + strconv.FormatInt(key, 10) }
 
 // FirstInTx reports whether key is new to this database transaction: true
 // the first time it is asked, false after. Under Batch the fns that run

@@ -202,7 +202,7 @@ func (s *Service) cast(ctx context.Context, v voterRow, channel string, in Ballo
 	}
 	comment := strings.TrimSpace(in.Comment)
 	var receipt string
-	err = s.DB.Batch(ctx, func(tx *db.Tx) error {
+	err = s.DB.BatchShared(ctx, ballotLock(v.EvalID), func(tx *db.Tx) error {
 		var err error
 		receipt, err = writeBallot(ctx, tx, v, channel, string(aj), comment)
 		return err
@@ -238,7 +238,7 @@ func (s *Service) castByCode(ctx context.Context, evalID int64, in BallotInput) 
 	}
 	code, comment := NormalizeCode(in.Code), strings.TrimSpace(in.Comment)
 	var receipt string
-	err = s.DB.Batch(ctx, func(tx *db.Tx) error {
+	err = s.DB.BatchShared(ctx, ballotLock(evalID), func(tx *db.Tx) error {
 		var err error
 		receipt, err = writeByCode(ctx, tx, evalID, code, string(aj), comment)
 		return err
@@ -285,10 +285,8 @@ func writeByCode(ctx context.Context, tx *db.Tx, evalID int64, code, answers, co
 	receipt, hash := newReceipt(evalID)
 	var marked, stored int64
 	if tx.Engine == db.Postgres {
-		if tx.FirstInTx("evaluate.ballotLock/" + strconv.FormatInt(evalID, 10)) {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(evalID)); err != nil {
-				return "", err
-			}
+		if err := tx.SharedLock(ctx, ballotLock(evalID)); err != nil {
+			return "", err
 		}
 		commentID := ""
 		if comment != "" {
@@ -370,7 +368,8 @@ SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM b)`
 // locks live in memory: no row is locked or rewritten per ballot. The lock
 // is taken in a statement of its own, before the marker's (whose snapshot
 // must be taken after the wait, to see a close that committed meanwhile),
-// and once per transaction: the ballots of one group commit share it.
+// and once per transaction: a group commit of ballots (db.BatchShared)
+// takes it as it begins, in BEGIN's round trip, and all its ballots share it.
 // SQLite has one writer and needs none.
 func ballotLock(evalID int64) int64 { return 0x65766c<<32 | evalID&0xffffffff }
 
@@ -383,10 +382,8 @@ func writeBallot(ctx context.Context, tx *db.Tx, v voterRow, channel, answers, c
 	receipt, hash := newReceipt(v.EvalID)
 	var marked, stored int64
 	if tx.Engine == db.Postgres {
-		if tx.FirstInTx("evaluate.ballotLock/" + strconv.FormatInt(v.EvalID, 10)) {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, ballotLock(v.EvalID)); err != nil {
-				return "", err
-			}
+		if err := tx.SharedLock(ctx, ballotLock(v.EvalID)); err != nil {
+			return "", err
 		}
 		commentID := ""
 		if comment != "" {
