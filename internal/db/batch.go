@@ -392,26 +392,37 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int
 			_ = stx.Rollback()
 		}
 	}()
-	ok := 0
 	seen := seenLocks(locked)
+	pt, pipelined := stx.(*pgTx)
+	var later []laterStmt
 	for i, r := range batch {
-		res := callBatchFn(r, b.tx(stx, r, seen))
-		results[i] = res
-		switch {
-		case res.panic == nil && res.err == nil:
+		tx := b.tx(stx, r, seen)
+		if pipelined && beforeCommit(r.ctx) == nil {
+			tx.later, tx.fn = &later, i
+		}
+		results[i] = callBatchFn(r, tx)
+		if res := results[i]; res.panic != nil || res.err != nil && !isRefusal(res.err) {
+			return b.failedAt(i, batch, results)
+		}
+	}
+	if len(later) > 0 {
+		// The fns' queued statements, in one round trip; a fn's outcome is
+		// its scan's.
+		for k, res := range pt.pipeline(ctx, later) {
+			if i := later[k].fn; results[i].err == nil && results[i].panic == nil {
+				results[i] = res
+			}
+		}
+		for i, res := range results {
+			if res.panic != nil || res.err != nil && !isRefusal(res.err) {
+				return b.failedAt(i, batch, results)
+			}
+		}
+	}
+	ok := 0
+	for _, res := range results {
+		if res.err == nil && res.panic == nil {
 			ok++
-		case res.panic == nil && isRefusal(res.err):
-			// nothing written: the transaction goes on
-		default:
-			if len(batch) == 1 {
-				return -1, nil // rolled back by the deferred Rollback
-			}
-			for j := range results {
-				if j != i {
-					results[j] = batchResult{}
-				}
-			}
-			return i, nil
 		}
 	}
 	if ok == 0 {
@@ -422,6 +433,21 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int
 		return -1, fmt.Errorf("commit: %w", err)
 	}
 	return -1, nil
+}
+
+// failedAt is runPlain's answer when batch[i] failed other than by a
+// refusal: the transaction is rolled back (by runPlain's deferred
+// Rollback), results[i] is kept and the others are to be decided again.
+func (b *batcher) failedAt(i int, batch []*batchReq, results []batchResult) (int, error) {
+	if len(batch) == 1 {
+		return -1, nil
+	}
+	for j := range results {
+		if j != i {
+			results[j] = batchResult{}
+		}
+	}
+	return i, nil
 }
 
 // runSavepoints runs the fns each inside its own SAVEPOINT: a fn that

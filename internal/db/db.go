@@ -197,6 +197,38 @@ type Tx struct {
 	ReadOnly bool             // opened by View
 	noCancel bool             // in a batch: statements ignore their context's cancellation
 	seen     *map[string]bool // FirstInTx's keys, shared by the fns of one batch transaction
+	later    *[]laterStmt     // QueryRowLater's queue: a PostgreSQL batch run without savepoints
+	fn       int              // this fn's place in its batch (laterStmt.fn)
+}
+
+// Row is one row of a query's result.
+type Row interface{ Scan(dest ...any) error }
+
+// laterStmt is a statement QueryRowLater queued.
+type laterStmt struct {
+	fn   int
+	q    string
+	args []any
+	scan func(Row) error
+}
+
+// QueryRowLater runs a query that returns one row and hands the row to
+// scan; scan's error is what the query's outcome is for the fn (nil, a
+// Refuse'd refusal, or a failure). In a PostgreSQL batch (Batch) it is
+// queued instead, and the queued statements of all the batch's fns are
+// sent together in one round trip (a pipeline) before COMMIT; scan then
+// runs, must not run statements itself, and its error becomes the fn's
+// result. So it must be the fn's last statement, and the fn must return
+// nil after queuing it. Everywhere else (SQLite, Update, a fn run again
+// in its own savepoint, a context with a BeforeCommit hook) the query runs
+// at once and QueryRowLater returns scan's error. Either way a query that
+// returns no row makes Scan return an error that errors.Is sql.ErrNoRows.
+func (tx *Tx) QueryRowLater(ctx context.Context, q string, args []any, scan func(Row) error) error {
+	if tx.later != nil {
+		*tx.later = append(*tx.later, laterStmt{fn: tx.fn, q: rebind(tx.Engine, q), args: args, scan: scan})
+		return nil
+	}
+	return scan(tx.QueryRow(ctx, q, args...))
 }
 
 // querier is what a Tx runs its statements on: a *sql.Tx, or under Batch

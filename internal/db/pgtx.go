@@ -6,9 +6,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -105,4 +107,60 @@ func (t *pgTx) end(commit bool) error {
 		result = err
 	}
 	return result
+}
+
+// pipeline sends the statements QueryRowLater queued in one round trip and
+// returns each one's outcome: its scan's error, or the statement's. After a
+// failed statement PostgreSQL skips the rest (the transaction is aborted):
+// they get that error too.
+func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt) []batchResult {
+	out := make([]batchResult, len(stmts))
+	err := t.Conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: unexpected PostgreSQL connection %T", dc)
+		}
+		b := &pgx.Batch{}
+		for _, s := range stmts {
+			b.Queue(s.q, s.args...)
+		}
+		br := c.Conn().SendBatch(ctx, b)
+		for k, s := range stmts {
+			row := &onceRow{row: br.QueryRow()}
+			out[k] = scanLater(s, row)
+			if !row.scanned {
+				_ = row.row.Scan() // closes the result, so the next can be read
+			}
+		}
+		return br.Close()
+	})
+	if err != nil {
+		for k := range out {
+			if out[k].err == nil && out[k].panic == nil {
+				out[k].err = err
+			}
+		}
+	}
+	return out
+}
+
+// scanLater runs a queued statement's scan, catching a panic.
+func scanLater(s laterStmt, row Row) (res batchResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = batchResult{panic: &batchPanic{value: p, stack: debug.Stack()}}
+		}
+	}()
+	return batchResult{err: s.scan(row)}
+}
+
+// onceRow records whether its row was scanned.
+type onceRow struct {
+	row     pgx.Row
+	scanned bool
+}
+
+func (r *onceRow) Scan(dest ...any) error {
+	r.scanned = true
+	return r.row.Scan(dest...)
 }

@@ -2,6 +2,12 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"chuangzheng/internal/db"
@@ -119,6 +125,90 @@ func TestBatchFailedTransactionIsNotAcknowledged(t *testing.T) {
 		}
 		if got := stored(t, d); len(got) != 4 {
 			t.Fatalf("stored %v, want hold, c, d, e", got)
+		}
+	})
+}
+
+// TestBatchQueryRowLater: in a PostgreSQL batch the statements the fns
+// queue with QueryRowLater run after every fn, together, and each scan's
+// error is its fn's outcome: a refusal writes nothing and the others
+// commit; a failed statement or a failing scan fails its fn alone (the
+// others run again, each in its savepoint, where the query runs at once).
+// On SQLite each query runs when it is asked.
+func TestBatchQueryRowLater(t *testing.T) {
+	ins := `INSERT INTO batch_t (k, v) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING v`
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		batchTable(t, d)
+		ctx := context.Background()
+		var mu sync.Mutex
+		var events []string
+		note := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
+		refused := errors.New("refused by scan")
+		boom := errors.New("scan failed")
+		later := func(k string, v int, scanErr error) func(*db.Tx) error {
+			return func(tx *db.Tx) error {
+				note("fn " + k)
+				return tx.QueryRowLater(ctx, ins, []any{k, v}, func(row db.Row) error {
+					note("scan " + k)
+					var got int
+					err := row.Scan(&got)
+					if errors.Is(err, sql.ErrNoRows) && scanErr != nil && errors.Is(scanErr, refused) {
+						return scanErr // nothing written: a refusal
+					}
+					if err != nil {
+						return err
+					}
+					if got != v {
+						return fmt.Errorf("%s: got %d", k, got)
+					}
+					return scanErr
+				})
+			}
+		}
+		if err := d.Batch(ctx, put("taken", 9)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Batch(ctx, put("r", 8)); err != nil {
+			t.Fatal(err)
+		}
+		release := hold(t, d)
+		res := enqueue(t, d, nil, []func(*db.Tx) error{
+			later("a", 1, nil),
+			later("r", 2, db.Refuse(refused)), // "r" is there: no row, nothing written
+			later("b", 3, nil),
+			later("taken", 4, nil), // no row: Scan fails
+			later("x", 5, boom),
+		})
+		if err := release(); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"", "refused by scan", "", "no rows in result set", "scan failed"}
+		for i, c := range res {
+			err := <-c
+			if (err == nil) != (want[i] == "") || err != nil && !strings.Contains(err.Error(), want[i]) {
+				t.Errorf("call %d: err = %v, want %q", i, err, want[i])
+			}
+		}
+		got := stored(t, d)
+		if len(got) != 5 || got["a"] != 1 || got["b"] != 3 || got["taken"] != 9 || got["r"] != 8 || got["hold"] != 0 {
+			t.Fatalf("stored %v", got)
+		}
+		if _, ok := got["x"]; ok {
+			t.Errorf("the failing fn's row was stored: %v", got)
+		}
+		if d.Engine == db.Postgres {
+			// First run (the fns in random order): every fn before any scan.
+			firstScan := slices.IndexFunc(events, func(e string) bool { return strings.HasPrefix(e, "scan") })
+			if firstScan != 5 {
+				t.Errorf("events %v: want the five fns, then their scans", events)
+			}
+		} else {
+			for i, e := range events {
+				if k, ok := strings.CutPrefix(e, "scan "); ok && (i == 0 || events[i-1] != "fn "+k) {
+					t.Errorf("events %v: want each scan right after its fn", events)
+					break
+				}
+			}
 		}
 	})
 }

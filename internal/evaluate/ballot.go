@@ -252,6 +252,10 @@ func (s *Service) castByCode(ctx context.Context, evalID int64, in BallotInput) 
 // errSlowPath: castByCode's write found no voter to mark; Cast looks why.
 var errSlowPath = errors.New("evaluate: ballot by code needs the lookup")
 
+// errReceiptTaken: castByCode's receipt hash was taken; Cast tries again
+// on the ordinary path.
+var errReceiptTaken = errors.New("evaluate: receipt hash taken")
+
 // markByCodeSQL is markSQL finding the voter by the slip's code.
 const markByCodeSQL = `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
 	SELECT v.evaluation_id, v.id, 'online' FROM evaluation_voters v JOIN evaluations e ON e.id = v.evaluation_id
@@ -292,34 +296,45 @@ func writeByCode(ctx context.Context, tx *db.Tx, evalID int64, code, answers, co
 		if comment != "" {
 			commentID = randomID()
 		}
-		if err := tx.QueryRow(ctx, castByCodePG, code, evalID, hash, answers, commentID, comment).Scan(&marked, &stored); err != nil {
-			return "", err
-		}
-		if marked == 0 {
-			return "", db.Refuse(errSlowPath)
-		}
-	} else {
-		res, err := tx.Exec(ctx, markByCodeSQL, code, evalID)
-		if err != nil {
-			return "", err
-		}
-		if marked, err = res.RowsAffected(); err != nil {
-			return "", err
-		}
-		if marked == 0 {
-			return "", db.Refuse(errSlowPath)
-		}
-		if comment != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO evaluation_comments (id, evaluation_id, body) VALUES (?, ?, ?)`, randomID(), evalID, comment); err != nil {
-				return "", err
+		// Last statement of the fn: in a group commit it goes with the
+		// other ballots' in one round trip (db.Tx.QueryRowLater).
+		return receipt, tx.QueryRowLater(ctx, castByCodePG, []any{code, evalID, hash, answers, commentID, comment}, func(row db.Row) error {
+			var marked, stored int64
+			if err := row.Scan(&marked, &stored); err != nil {
+				return err
 			}
+			if marked == 0 {
+				return db.Refuse(errSlowPath)
+			}
+			if stored == 0 {
+				// The receipt's hash is taken (a 50-bit code: practically
+				// never). The marker went in: this fails the fn, so that
+				// nothing of it remains, and Cast takes the ordinary path.
+				return errReceiptTaken
+			}
+			return nil
+		})
+	}
+	res, err := tx.Exec(ctx, markByCodeSQL, code, evalID)
+	if err != nil {
+		return "", err
+	}
+	if marked, err = res.RowsAffected(); err != nil {
+		return "", err
+	}
+	if marked == 0 {
+		return "", db.Refuse(errSlowPath)
+	}
+	if comment != "" {
+		if _, err := tx.Exec(ctx, `INSERT INTO evaluation_comments (id, evaluation_id, body) VALUES (?, ?, ?)`, randomID(), evalID, comment); err != nil {
+			return "", err
 		}
 	}
 	for tries := 0; stored == 0; tries++ {
 		if tries == 5 {
 			return "", errors.New("no free receipt hash")
 		}
-		if tries > 0 || tx.Engine == db.Postgres {
+		if tries > 0 {
 			receipt, hash = newReceipt(evalID)
 		}
 		res, err := tx.Exec(ctx, ballotByCodeSQL, hash, answers, code, evalID)
