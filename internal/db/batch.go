@@ -56,8 +56,16 @@ const (
 	batchMax = 512
 )
 
-// pgCommitters is how many committers a PostgreSQL database runs.
-var pgCommitters = 4
+// pgCommitters is how many committers a PostgreSQL database runs. One:
+// its batch's statements go in one round trip (QueryRowLater), so a
+// batch costs three round trips whatever its size, and while it commits
+// the next batch queues up. More committers split the queue into smaller
+// batches, and PostgreSQL spends ~300 µs of CPU per transaction on this
+// machine: measured with 16 and 64 voters, one committer took 6 and 30
+// ballots per transaction and 140 and 90 µs of PostgreSQL CPU per ballot;
+// two took 4–5 and 16 ballots and 200–250 and 120–145 µs
+// (docs/performance.md, "Ballots").
+var pgCommitters = 1
 
 // ErrClosed is returned by Batch once the database is closed.
 var ErrClosed = errors.New("db: database is closed")
@@ -73,8 +81,7 @@ type batcher struct {
 	done    chan struct{} // closed when the last committer has ended
 
 	// committers is how many committer goroutines share the queue: one on
-	// SQLite (one writer at a time), a few on PostgreSQL, whose commits
-	// can overlap (each is a round trip per statement, not CPU).
+	// SQLite (one writer at a time) and on PostgreSQL (pgCommitters).
 	committers int
 	running    atomic.Int64
 
@@ -401,6 +408,9 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int
 			tx.later, tx.fn = &later, i
 		}
 		results[i] = callBatchFn(r, tx)
+		if pipelined && pt.failed != nil && results[i].err != nil {
+			results[i].err = pt.failed // BEGIN, sent with its first statement, failed
+		}
 		if res := results[i]; res.panic != nil || res.err != nil && !isRefusal(res.err) {
 			return b.failedAt(i, batch, results)
 		}

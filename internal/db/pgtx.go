@@ -17,41 +17,87 @@ import (
 // pgTx is a batch's transaction on PostgreSQL: a connection from the pool
 // on which the batcher sends BEGIN and COMMIT itself. database/sql's own
 // BeginTx costs a round trip for BEGIN alone; here BEGIN, SET LOCAL
-// synchronous_commit and the batch's shared advisory locks go in one
-// simple-protocol message (one round trip), and the statements of the
-// fns follow on the same connection. COMMIT is checked as pgx checks it:
-// a transaction that had failed is rolled back by PostgreSQL's COMMIT
-// without an error, and that is reported as one.
+// synchronous_commit and the batch's shared advisory locks are sent with
+// the batch's first statement: in front of the pipeline of QueryRowLater
+// statements (one round trip for all), or, if a fn runs a statement at
+// once, in one simple-protocol message just before it. COMMIT is checked
+// as pgx checks it: a transaction that had failed is rolled back by
+// PostgreSQL's COMMIT without an error, and that is reported as one.
 type pgTx struct {
-	*sql.Conn
-	ended bool
+	conn   *sql.Conn
+	locks  []int64
+	begun  bool  // BEGIN was sent
+	failed error // BEGIN failed
+	ended  bool
 }
 
-// beginPG takes a connection from pool and begins a transaction on it
-// holding the shared advisory locks (in that order). It returns the
+// beginPG takes a connection from pool for a transaction that will hold
+// the shared advisory locks (taken in that order). It returns the
 // FirstInTx keys of the locks (Tx.SharedLock).
 func beginPG(ctx context.Context, pool *sql.DB, locks []int64) (*pgTx, []string, error) {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
-	var q strings.Builder
-	q.WriteString("BEGIN; SET LOCAL synchronous_commit TO on") // durable at COMMIT whatever the server's default
 	keys := make([]string, 0, len(locks))
 	for _, k := range locks {
-		q.WriteString("; SELECT pg_advisory_xact_lock_shared(")
-		q.WriteString(strconv.FormatInt(k, 10))
-		q.WriteString(")")
 		keys = append(keys, lockKey(k))
 	}
-	t := &pgTx{Conn: conn}
-	// No arguments: pgx sends it with the simple protocol, every
-	// statement in one message.
-	if _, err := conn.ExecContext(ctx, q.String()); err != nil {
-		_ = t.Rollback()
-		return nil, nil, fmt.Errorf("begin: %w", err)
+	return &pgTx{conn: conn, locks: locks}, keys, nil
+}
+
+// preludeSQL is what begins the transaction, as statements.
+func (t *pgTx) preludeSQL() []string {
+	q := []string{"BEGIN", "SET LOCAL synchronous_commit TO on"} // durable at COMMIT whatever the server's default
+	for _, k := range t.locks {
+		q = append(q, "SELECT pg_advisory_xact_lock_shared("+strconv.FormatInt(k, 10)+")")
 	}
-	return t, keys, nil
+	return q
+}
+
+// begin sends the prelude if it has not been sent.
+func (t *pgTx) begin(ctx context.Context) error {
+	if !t.begun {
+		t.begun = true
+		// No arguments: pgx sends it with the simple protocol, every
+		// statement in one message.
+		if _, err := t.conn.ExecContext(ctx, strings.Join(t.preludeSQL(), "; ")); err != nil {
+			t.failed = fmt.Errorf("begin: %w", err)
+		}
+	}
+	return t.failed
+}
+
+func (t *pgTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.conn.ExecContext(ctx, q, args...)
+}
+
+func (t *pgTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.conn.QueryContext(ctx, q, args...)
+}
+
+func (t *pgTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if err := t.begin(ctx); err != nil {
+		// A *sql.Row cannot be made with an error: this one's Scan
+		// fails without running q; the batch reports t.failed.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return t.conn.QueryRowContext(cctx, q, args...)
+	}
+	return t.conn.QueryRowContext(ctx, q, args...)
+}
+
+func (t *pgTx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.conn.PrepareContext(ctx, q)
 }
 
 // Commit commits and gives the connection back to the pool. A transaction
@@ -68,11 +114,14 @@ func (t *pgTx) end(commit bool) error {
 		return sql.ErrTxDone
 	}
 	t.ended = true
-	var result error
+	if !t.begun {
+		return t.conn.Close() // nothing was sent
+	}
+	result := t.failed
 	// Raw: the pgx connection, to see the transaction's state and the
 	// COMMIT's tag. Returning driver.ErrBadConn makes database/sql drop
 	// a connection whose state is unknown instead of pooling it.
-	_ = t.Conn.Raw(func(dc any) error {
+	_ = t.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			result = fmt.Errorf("db: unexpected PostgreSQL connection %T", dc)
@@ -80,9 +129,11 @@ func (t *pgTx) end(commit bool) error {
 		}
 		ctx := context.Background()
 		pc := c.Conn()
-		if commit && pc.PgConn().TxStatus() != 'T' {
+		if commit && (result != nil || pc.PgConn().TxStatus() != 'T') {
 			commit = false
-			result = errTxFailed
+			if result == nil {
+				result = errTxFailed
+			}
 		}
 		q := "ROLLBACK"
 		if commit {
@@ -103,28 +154,50 @@ func (t *pgTx) end(commit bool) error {
 		}
 		return nil
 	})
-	if err := t.Conn.Close(); err != nil && result == nil && !errors.Is(err, sql.ErrConnDone) {
+	if err := t.conn.Close(); err != nil && result == nil && !errors.Is(err, sql.ErrConnDone) {
 		result = err
 	}
 	return result
 }
 
-// pipeline sends the statements QueryRowLater queued in one round trip and
-// returns each one's outcome: its scan's error, or the statement's. After a
+// pipeline sends the statements QueryRowLater queued in one round trip
+// (after the prelude if the transaction has not begun yet) and returns
+// each one's outcome: its scan's error, or the statement's. After a
 // failed statement PostgreSQL skips the rest (the transaction is aborted):
 // they get that error too.
 func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt) []batchResult {
 	out := make([]batchResult, len(stmts))
-	err := t.Conn.Raw(func(dc any) error {
+	if t.failed != nil {
+		for k := range out {
+			out[k].err = t.failed
+		}
+		return out
+	}
+	err := t.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("db: unexpected PostgreSQL connection %T", dc)
 		}
 		b := &pgx.Batch{}
+		var prelude []string
+		if !t.begun {
+			t.begun = true
+			prelude = t.preludeSQL()
+			for _, q := range prelude {
+				b.Queue(q)
+			}
+		}
 		for _, s := range stmts {
 			b.Queue(s.q, s.args...)
 		}
 		br := c.Conn().SendBatch(ctx, b)
+		for range prelude {
+			if _, err := br.Exec(); err != nil {
+				t.failed = fmt.Errorf("begin: %w", err)
+				_ = br.Close()
+				return t.failed
+			}
+		}
 		for k, s := range stmts {
 			row := &onceRow{row: br.QueryRow()}
 			out[k] = scanLater(s, row)
