@@ -416,17 +416,25 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int
 		}
 	}
 	if len(later) > 0 {
-		// The fns' queued statements, in one round trip; a fn's outcome is
-		// its scan's.
-		for k, res := range pt.pipeline(ctx, later) {
+		// The fns' queued statements and COMMIT, in one round trip; a
+		// fn's outcome is its scan's.
+		for k, res := range pt.pipeline(ctx, later, true) {
 			if i := later[k].fn; results[i].err == nil && results[i].panic == nil {
 				results[i] = res
 			}
+		}
+		if pt.committed {
+			committed = true
+			_ = stx.Commit() // gives the connection back
+			return -1, nil
 		}
 		for i, res := range results {
 			if res.panic != nil || res.err != nil && !isRefusal(res.err) {
 				return b.failedAt(i, batch, results)
 			}
+		}
+		if pt.commitErr != nil {
+			return -1, fmt.Errorf("commit: %w", pt.commitErr)
 		}
 	}
 	ok := 0

@@ -213,16 +213,25 @@ type laterStmt struct {
 }
 
 // QueryRowLater runs a query that returns one row and hands the row to
-// scan; scan's error is what the query's outcome is for the fn (nil, a
-// Refuse'd refusal, or a failure). In a PostgreSQL batch (Batch) it is
-// queued instead, and the queued statements of all the batch's fns are
-// sent together in one round trip (a pipeline) before COMMIT; scan then
-// runs, must not run statements itself, and its error becomes the fn's
-// result. So it must be the fn's last statement, and the fn must return
-// nil after queuing it. Everywhere else (SQLite, Update, a fn run again
-// in its own savepoint, a context with a BeforeCommit hook) the query runs
-// at once and QueryRowLater returns scan's error. Either way a query that
-// returns no row makes Scan return an error that errors.Is sql.ErrNoRows.
+// scan; scan's error is the query's outcome for the fn. In a PostgreSQL
+// batch (Batch) it is queued instead: the queued statements of all the
+// batch's fns and COMMIT are sent together in one round trip (a pipeline)
+// after the last fn; then scan runs, and its error becomes the fn's result.
+// So:
+//   - it must be the fn's last statement, and the fn returns nil after it;
+//   - the statement decides by itself: all of the fn's writes or none.
+//     COMMIT runs if every statement succeeded, so a statement's effects
+//     stand once it ran; one that must not write raises an error (its
+//     batch is rolled back and runs again, each fn in its own savepoint,
+//     where the query runs at once) or writes nothing;
+//   - scan only reads the outcome: nil, or a refusal (db.Refuse) for a
+//     statement that wrote nothing. Another error from scan reaches the
+//     caller but undoes nothing; scan must not run statements.
+//
+// Everywhere else (SQLite, Update, a fn run again in its savepoint, a
+// context with a BeforeCommit hook) the query runs at once and
+// QueryRowLater returns scan's error. Either way a query that returns no
+// row makes Scan return an error that errors.Is sql.ErrNoRows.
 func (tx *Tx) QueryRowLater(ctx context.Context, q string, args []any, scan func(Row) error) error {
 	if tx.later != nil {
 		*tx.later = append(*tx.later, laterStmt{fn: tx.fn, q: rebind(tx.Engine, q), args: args, scan: scan})

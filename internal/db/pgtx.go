@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -26,9 +27,11 @@ import (
 type pgTx struct {
 	conn   *sql.Conn
 	locks  []int64
-	begun  bool  // BEGIN was sent
-	failed error // BEGIN failed
-	ended  bool
+	begun     bool  // BEGIN was sent
+	failed    error // BEGIN failed
+	committed bool  // COMMIT went with the pipeline and succeeded
+	commitErr error // COMMIT went with the pipeline and failed by itself
+	ended     bool
 }
 
 // beginPG takes a connection from pool for a transaction that will hold
@@ -117,6 +120,9 @@ func (t *pgTx) end(commit bool) error {
 	if !t.begun {
 		return t.conn.Close() // nothing was sent
 	}
+	if t.committed {
+		commit = false // nothing to send: check the state and give the connection back
+	}
 	result := t.failed
 	// Raw: the pgx connection, to see the transaction's state and the
 	// COMMIT's tag. Returning driver.ErrBadConn makes database/sql drop
@@ -138,6 +144,12 @@ func (t *pgTx) end(commit bool) error {
 		q := "ROLLBACK"
 		if commit {
 			q = "COMMIT"
+		}
+		if t.committed {
+			if pc.PgConn().TxStatus() != 'I' {
+				return driver.ErrBadConn
+			}
+			return nil
 		}
 		tag, err := pc.Exec(ctx, q)
 		switch {
@@ -165,7 +177,11 @@ func (t *pgTx) end(commit bool) error {
 // each one's outcome: its scan's error, or the statement's. After a
 // failed statement PostgreSQL skips the rest (the transaction is aborted):
 // they get that error too.
-func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt) []batchResult {
+//
+// With commit, COMMIT goes last in the same round trip: if every statement
+// succeeded it runs (t.committed, or t.commitErr if it failed by itself);
+// after a failed statement PostgreSQL skips it.
+func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt, commit bool) []batchResult {
 	out := make([]batchResult, len(stmts))
 	if t.failed != nil {
 		for k := range out {
@@ -190,6 +206,9 @@ func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt) []batchResult {
 		for _, s := range stmts {
 			b.Queue(s.q, s.args...)
 		}
+		if commit {
+			b.Queue("COMMIT")
+		}
 		br := c.Conn().SendBatch(ctx, b)
 		for range prelude {
 			if _, err := br.Exec(); err != nil {
@@ -202,7 +221,21 @@ func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt) []batchResult {
 			row := &onceRow{row: br.QueryRow()}
 			out[k] = scanLater(s, row)
 			if !row.scanned {
-				_ = row.row.Scan() // closes the result, so the next can be read
+				row.err = row.row.Scan() // closes the result, so the next can be read
+			}
+			if row.failed() {
+				commit = false // PostgreSQL skips the rest, COMMIT included
+			}
+		}
+		if commit {
+			tag, err := br.Exec()
+			switch {
+			case err != nil:
+				t.commitErr = err
+			case tag.String() != "COMMIT":
+				t.commitErr = errTxFailed
+			default:
+				t.committed = true
 			}
 		}
 		return br.Close()
@@ -227,13 +260,22 @@ func scanLater(s laterStmt, row Row) (res batchResult) {
 	return batchResult{err: s.scan(row)}
 }
 
-// onceRow records whether its row was scanned.
+// onceRow records whether its row was scanned, and the statement's error.
 type onceRow struct {
 	row     pgx.Row
 	scanned bool
+	err     error
 }
 
 func (r *onceRow) Scan(dest ...any) error {
 	r.scanned = true
-	return r.row.Scan(dest...)
+	r.err = r.row.Scan(dest...)
+	return r.err
+}
+
+// failed: the statement failed in PostgreSQL (not: returned no row, or
+// a scan that did not fit).
+func (r *onceRow) failed() bool {
+	var pe *pgconn.PgError
+	return errors.As(r.err, &pe)
 }

@@ -252,10 +252,6 @@ func (s *Service) castByCode(ctx context.Context, evalID int64, in BallotInput) 
 // errSlowPath: castByCode's write found no voter to mark; Cast looks why.
 var errSlowPath = errors.New("evaluate: ballot by code needs the lookup")
 
-// errReceiptTaken: castByCode's receipt hash was taken; Cast tries again
-// on the ordinary path.
-var errReceiptTaken = errors.New("evaluate: receipt hash taken")
-
 // markByCodeSQL is markSQL finding the voter by the slip's code.
 const markByCodeSQL = `INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
 	SELECT v.evaluation_id, v.id, 'online' FROM evaluation_voters v JOIN evaluations e ON e.id = v.evaluation_id
@@ -265,23 +261,34 @@ const markByCodeSQL = `INSERT INTO evaluation_votes (evaluation_id, voter_id, ch
 const ballotByCodeSQL = `INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers)
 	SELECT evaluation_id, ?, grp, ? FROM evaluation_voters WHERE code = ? AND evaluation_id = ? ON CONFLICT DO NOTHING`
 
-// castByCodePG is castPG finding the voter by the slip's code.
+// castByCodePG is the slip ballot's whole write on PostgreSQL, all or
+// nothing in one statement, because in a group commit its COMMIT is sent
+// with it (db.Tx.QueryRowLater) and its outcome stands once it ran: the
+// ballot goes in only for a non-exempt voter of this evaluation, while it
+// is open, who has not voted; the marker and the comment only if the
+// ballot went in. If the ballot does not go in (a receipt hash taken: a
+// 50-bit code, practically never) nothing is written. A marker for the
+// voter that another transaction has just written makes the statement
+// fail (no ON CONFLICT there): the batch is rolled back and runs again,
+// and then this voter has voted. It returns how many markers went in.
 const castByCodePG = `WITH v AS (
-	SELECT id, grp FROM evaluation_voters WHERE code = $1::text AND evaluation_id = $2::bigint AND exempt = ''
-), m AS (
-	INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
-	SELECT e.id, v.id, 'online' FROM v, evaluations e WHERE e.id = $2::bigint AND e.status = 'open'
-	ON CONFLICT DO NOTHING RETURNING 1
+	SELECT v.id, v.grp FROM evaluation_voters v JOIN evaluations e ON e.id = v.evaluation_id
+	WHERE v.code = $1::text AND v.evaluation_id = $2::bigint AND v.exempt = '' AND e.status = 'open'
+	AND NOT EXISTS (SELECT 1 FROM evaluation_votes m WHERE m.evaluation_id = $2::bigint AND m.voter_id = v.id)
 ), b AS (
 	INSERT INTO evaluation_ballots (evaluation_id, receipt_hash, grp, answers)
-	SELECT $2::bigint, $3::text, v.grp, $4::text FROM v, m
+	SELECT $2::bigint, $3::text, v.grp, $4::text FROM v
 	ON CONFLICT DO NOTHING RETURNING 1
+), m AS (
+	INSERT INTO evaluation_votes (evaluation_id, voter_id, channel)
+	SELECT $2::bigint, v.id, 'online' FROM v, b
+	RETURNING 1
 ), c AS (
 	INSERT INTO evaluation_comments (id, evaluation_id, body)
 	SELECT $5::text, $2::bigint, $6::text FROM m WHERE $6::text <> ''
 	RETURNING 1
 )
-SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM b)`
+SELECT count(*) FROM m`
 
 // writeByCode is writeBallot for castByCode. When no marker goes in it
 // refuses (db.Refuse) having written nothing.
@@ -297,20 +304,14 @@ func writeByCode(ctx context.Context, tx *db.Tx, evalID int64, code, answers, co
 			commentID = randomID()
 		}
 		// Last statement of the fn: in a group commit it goes with the
-		// other ballots' in one round trip (db.Tx.QueryRowLater).
+		// other ballots' and COMMIT in one round trip (db.Tx.QueryRowLater).
 		return receipt, tx.QueryRowLater(ctx, castByCodePG, []any{code, evalID, hash, answers, commentID, comment}, func(row db.Row) error {
-			var marked, stored int64
-			if err := row.Scan(&marked, &stored); err != nil {
+			var marked int64
+			if err := row.Scan(&marked); err != nil {
 				return err
 			}
 			if marked == 0 {
-				return db.Refuse(errSlowPath)
-			}
-			if stored == 0 {
-				// The receipt's hash is taken (a 50-bit code: practically
-				// never). The marker went in: this fails the fn, so that
-				// nothing of it remains, and Cast takes the ordinary path.
-				return errReceiptTaken
+				return db.Refuse(errSlowPath) // nothing written; Cast says why
 			}
 			return nil
 		})
