@@ -25,8 +25,8 @@ import (
 // as pgx checks it: a transaction that had failed is rolled back by
 // PostgreSQL's COMMIT without an error, and that is reported as one.
 type pgTx struct {
-	conn   *sql.Conn
-	locks  []int64
+	conn      *sql.Conn
+	locks     []int64
 	begun     bool  // BEGIN was sent
 	failed    error // BEGIN failed
 	committed bool  // COMMIT went with the pipeline and succeeded
