@@ -164,26 +164,38 @@ func runBallots(cfg ballotConfig, client *http.Client) error {
 			return errors.New("-eval ID is required in ballot mode")
 		}
 		target = fmt.Sprintf("%s/api/v1/evaluations/%d/ballots", base, cfg.evalID)
-		office, err := login(client, base, cfg.user, cfg.password)
-		if err != nil {
+		if cfg.voters != "codes" && cfg.voters != "sessions" {
+			return fmt.Errorf("-voters must be codes or sessions, not %q", cfg.voters)
+		}
+		setup := func() error {
+			office, err := login(client, base, cfg.user, cfg.password)
+			if err != nil {
+				return err
+			}
+			if err := getJSON(client, fmt.Sprintf("%s/api/v1/evaluations/%d", base, cfg.evalID), office, &struct {
+				Q *questionnaire `json:"questionnaire"`
+			}{&q}); err != nil {
+				return fmt.Errorf("read the evaluation: %w", err)
+			}
+			if cfg.voters == "codes" {
+				voters, err = readCodes(client, base, cfg, office)
+			} else {
+				voters, err = logInVoters(client, base, cfg)
+			}
 			return err
 		}
-		if err := getJSON(client, fmt.Sprintf("%s/api/v1/evaluations/%d", base, cfg.evalID), office, &struct {
-			Q *questionnaire `json:"questionnaire"`
-		}{&q}); err != nil {
-			return fmt.Errorf("read the evaluation: %w", err)
-		}
-		switch cfg.voters {
-		case "codes":
-			if voters, err = readCodes(client, base, cfg, office); err != nil {
+		// The server may be restarting (the kill test kills it at random
+		// moments): transport failures during setup are tried again for
+		// up to 30 s, like the ballots' (-retries).
+		for t0 := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+			err := setup()
+			var ue *url.Error
+			if err == nil {
+				break
+			}
+			if !errors.As(err, &ue) || time.Since(t0) > 30*time.Second {
 				return err
 			}
-		case "sessions":
-			if voters, err = logInVoters(client, base, cfg); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("-voters must be codes or sessions, not %q", cfg.voters)
 		}
 	default:
 		return fmt.Errorf("-api must be app or limit, not %q", cfg.api)
