@@ -42,6 +42,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -189,11 +190,10 @@ func runBallots(cfg ballotConfig, client *http.Client) error {
 		// up to 30 s, like the ballots' (-retries).
 		for t0 := time.Now(); ; time.Sleep(100 * time.Millisecond) {
 			err := setup()
-			var ue *url.Error
 			if err == nil {
 				break
 			}
-			if !errors.As(err, &ue) || time.Since(t0) > 30*time.Second {
+			if !transportFailure(err) || time.Since(t0) > 30*time.Second {
 				return err
 			}
 		}
@@ -571,4 +571,12 @@ func (l *receiptLog) close() {
 	l.w.Flush()
 	l.f.Sync()
 	l.f.Close()
+}
+
+// transportFailure: err is the connection's (refused, reset, cut short),
+// not an answer of the server's.
+func transportFailure(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
 }

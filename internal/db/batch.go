@@ -79,6 +79,7 @@ type batcher struct {
 	started bool      // set in once
 	ch      chan *batchReq
 	done    chan struct{} // closed when the last committer has ended
+	held    heldConn      // PostgreSQL: the committer's connection between batches
 
 	// committers is how many committer goroutines share the queue: one on
 	// SQLite (one writer at a time) and on PostgreSQL (pgCommitters).
@@ -218,6 +219,7 @@ func (b *batcher) close() {
 	if started {
 		<-b.done // the committer drains ch first
 	}
+	b.held.close()
 }
 
 // take claims r for running; false if its caller gave up first.
@@ -363,7 +365,7 @@ func (b *batcher) begin(ctx context.Context, batch []*batchReq) (batchTx, []stri
 	// One order for every batch: two batches never wait for each other's
 	// locks in a cycle.
 	slices.Sort(locks)
-	t, keys, err := beginPG(ctx, d.W, locks)
+	t, keys, err := beginPG(ctx, d.W, &b.held, locks)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -418,10 +420,16 @@ func (b *batcher) runPlain(batch []*batchReq, results []batchResult) (failed int
 	if len(later) > 0 {
 		// The fns' queued statements and COMMIT, in one round trip; a
 		// fn's outcome is its scan's.
-		for k, res := range pt.pipeline(ctx, later, true) {
+		out, failed := pt.pipeline(ctx, later, true)
+		for k, res := range out {
 			if i := later[k].fn; results[i].err == nil && results[i].panic == nil {
 				results[i] = res
 			}
+		}
+		if failed >= 0 {
+			i := later[failed].fn
+			results[i] = out[failed]
+			return b.failedAt(i, batch, results)
 		}
 		if pt.committed {
 			committed = true

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,6 +28,7 @@ import (
 // PostgreSQL's COMMIT without an error, and that is reported as one.
 type pgTx struct {
 	conn      *sql.Conn
+	home      *heldConn // where the connection goes back to after the batch
 	locks     []int64
 	begun     bool  // BEGIN was sent
 	failed    error // BEGIN failed
@@ -34,11 +37,59 @@ type pgTx struct {
 	ended     bool
 }
 
-// beginPG takes a connection from pool for a transaction that will hold
-// the shared advisory locks (taken in that order). It returns the
-// FirstInTx keys of the locks (Tx.SharedLock).
-func beginPG(ctx context.Context, pool *sql.DB, locks []int64) (*pgTx, []string, error) {
-	conn, err := pool.Conn(ctx)
+// heldConn keeps the committer's connection between batches: the same
+// PostgreSQL backend serves every batch (its plans and caches warm), where
+// the pool would hand out its idle connections in turn. A connection idle
+// for more than heldIdle goes back to the pool (which checks it before
+// handing it out again), and one whose state is unknown is dropped.
+type heldConn struct {
+	mu   sync.Mutex
+	conn *sql.Conn
+	used time.Time
+}
+
+const heldIdle = time.Second
+
+func (h *heldConn) take(ctx context.Context, pool *sql.DB) (*sql.Conn, error) {
+	h.mu.Lock()
+	c, used := h.conn, h.used
+	h.conn = nil
+	h.mu.Unlock()
+	if c != nil {
+		if time.Since(used) <= heldIdle {
+			return c, nil
+		}
+		_ = c.Close()
+	}
+	return pool.Conn(ctx)
+}
+
+func (h *heldConn) put(c *sql.Conn) {
+	h.mu.Lock()
+	old := h.conn
+	h.conn, h.used = c, time.Now()
+	h.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+}
+
+// close gives the held connection back to the pool.
+func (h *heldConn) close() {
+	h.mu.Lock()
+	c := h.conn
+	h.conn = nil
+	h.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+// beginPG takes the held connection, or one from pool, for a transaction
+// that will hold the shared advisory locks (taken in that order). It
+// returns the FirstInTx keys of the locks (Tx.SharedLock).
+func beginPG(ctx context.Context, pool *sql.DB, home *heldConn, locks []int64) (*pgTx, []string, error) {
+	conn, err := home.take(ctx, pool)
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
@@ -46,7 +97,7 @@ func beginPG(ctx context.Context, pool *sql.DB, locks []int64) (*pgTx, []string,
 	for _, k := range locks {
 		keys = append(keys, lockKey(k))
 	}
-	return &pgTx{conn: conn, locks: locks}, keys, nil
+	return &pgTx{conn: conn, home: home, locks: locks}, keys, nil
 }
 
 // preludeSQL is what begins the transaction, as statements.
@@ -118,7 +169,8 @@ func (t *pgTx) end(commit bool) error {
 	}
 	t.ended = true
 	if !t.begun {
-		return t.conn.Close() // nothing was sent
+		t.home.put(t.conn) // nothing was sent
+		return nil
 	}
 	if t.committed {
 		commit = false // nothing to send: check the state and give the connection back
@@ -127,7 +179,7 @@ func (t *pgTx) end(commit bool) error {
 	// Raw: the pgx connection, to see the transaction's state and the
 	// COMMIT's tag. Returning driver.ErrBadConn makes database/sql drop
 	// a connection whose state is unknown instead of pooling it.
-	_ = t.conn.Raw(func(dc any) error {
+	err := t.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			result = fmt.Errorf("db: unexpected PostgreSQL connection %T", dc)
@@ -166,7 +218,9 @@ func (t *pgTx) end(commit bool) error {
 		}
 		return nil
 	})
-	if err := t.conn.Close(); err != nil && result == nil && !errors.Is(err, sql.ErrConnDone) {
+	if err == nil {
+		t.home.put(t.conn) // clean: kept for the next batch
+	} else if err := t.conn.Close(); err != nil && result == nil && !errors.Is(err, sql.ErrConnDone) {
 		result = err
 	}
 	return result
@@ -174,20 +228,22 @@ func (t *pgTx) end(commit bool) error {
 
 // pipeline sends the statements QueryRowLater queued in one round trip
 // (after the prelude if the transaction has not begun yet) and returns
-// each one's outcome: its scan's error, or the statement's. After a
-// failed statement PostgreSQL skips the rest (the transaction is aborted):
-// they get that error too.
+// each one's outcome: its scan's error, or the statement's, and the index
+// of the statement that failed in PostgreSQL (-1: none; 0 with a failed
+// BEGIN, every outcome its error). PostgreSQL skips the statements after a
+// failed one (the transaction is aborted): their outcomes are left zero,
+// to be decided again.
 //
 // With commit, COMMIT goes last in the same round trip: if every statement
 // succeeded it runs (t.committed, or t.commitErr if it failed by itself);
 // after a failed statement PostgreSQL skips it.
-func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt, commit bool) []batchResult {
-	out := make([]batchResult, len(stmts))
+func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt, commit bool) (out []batchResult, failed int) {
+	out, failed = make([]batchResult, len(stmts)), -1
 	if t.failed != nil {
 		for k := range out {
 			out[k].err = t.failed
 		}
-		return out
+		return out, 0
 	}
 	err := t.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
@@ -219,11 +275,16 @@ func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt, commit bool) []b
 		}
 		for k, s := range stmts {
 			row := &onceRow{row: br.QueryRow()}
+			if failed >= 0 {
+				_ = row.row.Scan() // skipped by PostgreSQL: not this statement's failure
+				continue
+			}
 			out[k] = scanLater(s, row)
 			if !row.scanned {
 				row.err = row.row.Scan() // closes the result, so the next can be read
 			}
 			if row.failed() {
+				failed = k
 				commit = false // PostgreSQL skips the rest, COMMIT included
 			}
 		}
@@ -240,14 +301,14 @@ func (t *pgTx) pipeline(ctx context.Context, stmts []laterStmt, commit bool) []b
 		}
 		return br.Close()
 	})
-	if err != nil {
+	if err != nil && failed < 0 {
 		for k := range out {
 			if out[k].err == nil && out[k].panic == nil {
 				out[k].err = err
 			}
 		}
 	}
-	return out
+	return out, failed
 }
 
 // scanLater runs a queued statement's scan, catching a panic.
