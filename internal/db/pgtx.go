@@ -17,13 +17,14 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// pgTx is a batch's transaction on PostgreSQL: a connection from the pool
-// on which the batcher sends BEGIN and COMMIT itself. database/sql's own
+// pgTx is a batch's transaction on PostgreSQL: the committer's connection
+// (heldConn) on which the batcher sends BEGIN and COMMIT itself. database/sql's own
 // BeginTx costs a round trip for BEGIN alone; here BEGIN, SET LOCAL
 // synchronous_commit and the batch's shared advisory locks are sent with
 // the batch's first statement: in front of the pipeline of QueryRowLater
 // statements (one round trip for all), or, if a fn runs a statement at
-// once, in one simple-protocol message just before it. COMMIT is checked
+// once, in one simple-protocol message just before it. COMMIT ends the
+// pipeline when there is one, and is sent alone otherwise; it is checked
 // as pgx checks it: a transaction that had failed is rolled back by
 // PostgreSQL's COMMIT without an error, and that is reported as one.
 type pgTx struct {
